@@ -1,0 +1,88 @@
+/*
+** regex.h — PCRE2 patterns: compile with JIT and limits, match safely, and
+** analyse a pattern so that it runs only where it can match.
+**
+** Every pattern is compiled with PCRE2_UTF | PCRE2_UCP (and
+** PCRE2_USE_OFFSET_LIMIT), JIT-compiled when PCRE2 can, and matched with
+** match/depth/heap limits: a runaway pattern gives BUNRYU_ELIMIT for that
+** document, never a hang. Allocation goes through the library's mem hook
+** (PCRE2 general context).
+**
+** The analysis (regex_analyze) extracts a *required literal set*: a set of
+** strings one of which occurs in every match (e.g. {"법안", "법", "협약"} for
+** `\w{2,20}(?:법안|법|협약)`), and an upper bound on the length in bytes of a
+** match (or REGEX_UNBOUNDED). The engine puts the required literals into the
+** literal automaton and runs the regex only near their occurrences.
+*/
+#ifndef BUNRYU_REGEX_H
+#define BUNRYU_REGEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mem.h"
+
+#define REGEX_UNBOUNDED ((size_t)-1)
+
+typedef struct regex regex;             /* compiled, immutable, shared */
+typedef struct regex_scratch regex_scratch; /* per thread: match data, JIT stack */
+
+typedef struct regex_limits {
+  uint32_t match;   /* pcre2_set_match_limit */
+  uint32_t depth;   /* pcre2_set_depth_limit */
+  uint32_t heap_kb; /* pcre2_set_heap_limit */
+} regex_limits;
+
+/*
+** Compiles pattern (NUL-terminated). caseless adds PCRE2_CASELESS.
+** On failure returns BUNRYU_ERULE (or BUNRYU_ENOMEM), writes PCRE2's message
+** into err[errlen] and the offset inside the pattern into *erroffset.
+** *jit_ok tells whether JIT compilation succeeded (a warning otherwise; the
+** pattern still works, interpreted).
+*/
+int regex_compile(const mem *m, const char *pattern, bool caseless,
+                  regex **out, bool *jit_ok, char *err, size_t errlen,
+                  size_t *erroffset);
+void regex_free(regex *re);
+
+/* The number of the capture group named `name`, or -1. */
+int regex_group(const regex *re, const char *name);
+
+/* Bytes held by the compiled pattern (and its JIT code, if known). */
+size_t regex_memory(const regex *re);
+
+/* A scratch for matching any regex of an engine; NULL on failure. */
+regex_scratch *regex_scratch_new(const mem *m, const regex_limits *lim);
+void regex_scratch_free(regex_scratch *s);
+
+/*
+** Finds the first match in subject[0..len) that starts at or after `from`
+** and at or before `start_limit` (REGEX_UNBOUNDED: anywhere). On a match
+** returns 1 and sets [*ms, *me) and, when group >= 0, [*gs, *ge) (both -1 as
+** (size_t)-1 when the group did not take part). 0 for no match,
+** BUNRYU_ELIMIT when a limit stopped it, BUNRYU_ENOMEM.
+*/
+int regex_find(const regex *re, regex_scratch *s, const char *subject,
+               size_t len, size_t from, size_t start_limit, int group,
+               size_t *ms, size_t *me, size_t *gs, size_t *ge);
+
+/*
+** The analysis of a pattern. lits[i] are NUL-terminated byte strings in the
+** form the pattern matches them (the caller normalizes them as it does
+** keywords). n_lits == 0 means no usable required set: run everywhere.
+** Strings shorter than 2 bytes are never chosen (too frequent to help).
+*/
+typedef struct regex_info {
+  char **lits;
+  size_t n_lits;
+  size_t max_len; /* bytes, or REGEX_UNBOUNDED */
+} regex_info;
+
+/* Returns BUNRYU_OK or BUNRYU_ENOMEM; a pattern it cannot follow simply
+   yields n_lits == 0 and max_len == REGEX_UNBOUNDED. */
+int regex_analyze(const mem *m, const char *pattern, bool caseless,
+                  regex_info *info);
+void regex_info_free(const mem *m, regex_info *info);
+
+#endif
