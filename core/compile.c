@@ -1,0 +1,403 @@
+/*
+** compile.c — turning a builder into an immutable engine: one literal
+** automaton for every keyword, alias and regex trigger; compiled regexes;
+** the owner index from automaton strings back to rules.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "text.h"
+
+/* ======================================================================
+** Copies of the builder's tables
+** ==================================================================== */
+
+static char *dup_or_null(const mem *m, const char *s, bool *fail) {
+  if (!s) return NULL;
+  char *d = mem_strdup(m, s);
+  if (!d) *fail = true;
+  return d;
+}
+
+/* Engine file names point into the engine's own copy of the file table. */
+static const char *remap_file(const bunryu_builder *b, const bunryu_engine *e,
+                              const char *file) {
+  if (!file) return NULL;
+  for (size_t i = 0; i < b->n_files; i++)
+    if (b->files[i] == file) return e->files[i];
+  return NULL;
+}
+
+static rule_loc remap_loc(const bunryu_builder *b, const bunryu_engine *e,
+                          rule_loc loc) {
+  return (rule_loc){remap_file(b, e, loc.file), loc.line};
+}
+
+static int copy_files(const bunryu_builder *b, bunryu_engine *e) {
+  if (!b->n_files) return BUNRYU_OK;
+  e->files = mem_calloc(&e->m, b->n_files, sizeof *e->files);
+  if (!e->files) return BUNRYU_ENOMEM;
+  e->n_files = b->n_files;
+  bool fail = false;
+  for (size_t i = 0; i < b->n_files; i++)
+    e->files[i] = dup_or_null(&e->m, b->files[i], &fail);
+  return fail ? BUNRYU_ENOMEM : BUNRYU_OK;
+}
+
+static int copy_categories(const bunryu_builder *b, bunryu_engine *e) {
+  if (!b->n_cats) return BUNRYU_OK;
+  e->cats = mem_calloc(&e->m, b->n_cats, sizeof *e->cats);
+  e->cat_names = mem_calloc(&e->m, b->n_cats, sizeof *e->cat_names);
+  if (!e->cats || !e->cat_names) return BUNRYU_ENOMEM;
+  e->n_cats = b->n_cats;
+  bool fail = false;
+  for (size_t i = 0; i < b->n_cats; i++) {
+    e->cats[i] = b->cats[i];
+    e->cats[i].name = dup_or_null(&e->m, b->cats[i].name, &fail);
+    e->cats[i].label = dup_or_null(&e->m, b->cats[i].label, &fail);
+    e->cats[i].loc = remap_loc(b, e, b->cats[i].loc);
+    e->cat_names[i] = e->cats[i].name;
+  }
+  return fail ? BUNRYU_ENOMEM : BUNRYU_OK;
+}
+
+static int copy_entity_types(const bunryu_builder *b, bunryu_engine *e) {
+  if (!b->n_ents) return BUNRYU_OK;
+  e->ents = mem_calloc(&e->m, b->n_ents, sizeof *e->ents);
+  if (!e->ents) return BUNRYU_ENOMEM;
+  e->n_ents = b->n_ents;
+  bool fail = false;
+  for (size_t i = 0; i < b->n_ents; i++) {
+    e->ents[i] = b->ents[i];
+    e->ents[i].name = dup_or_null(&e->m, b->ents[i].name, &fail);
+    e->ents[i].loc = remap_loc(b, e, b->ents[i].loc);
+  }
+  return fail ? BUNRYU_ENOMEM : BUNRYU_OK;
+}
+
+static int copy_literals(const bunryu_builder *b, bunryu_engine *e) {
+  if (!b->n_lits) return BUNRYU_OK;
+  e->lits = mem_calloc(&e->m, b->n_lits, sizeof *e->lits);
+  if (!e->lits) return BUNRYU_ENOMEM;
+  e->n_lits = b->n_lits;
+  bool fail = false;
+  for (size_t i = 0; i < b->n_lits; i++) {
+    const literal *src = &b->lits[i];
+    literal *l = &e->lits[i];
+    *l = *src;
+    l->text = mem_strndup(&e->m, src->text, src->len);
+    if (!l->text) fail = true;
+    l->source = dup_or_null(&e->m, src->source, &fail);
+    l->canonical = dup_or_null(&e->m, src->canonical, &fail);
+    l->loc = remap_loc(b, e, src->loc);
+    if (l->flags & BUNRYU_LIT_CASELESS) e->has_caseless = true;
+  }
+  return fail ? BUNRYU_ENOMEM : BUNRYU_OK;
+}
+
+/* The engine compiles its own regexes: a builder may outlive or be
+   reused after the engines made from it. */
+static int copy_patterns(const bunryu_builder *b, bunryu_engine *e) {
+  if (!b->n_pats) return BUNRYU_OK;
+  e->pats = mem_calloc(&e->m, b->n_pats, sizeof *e->pats);
+  if (!e->pats) return BUNRYU_ENOMEM;
+  e->n_pats = b->n_pats;
+  bool fail = false;
+  for (size_t i = 0; i < b->n_pats; i++) {
+    const pattern *src = &b->pats[i];
+    pattern *p = &e->pats[i];
+    *p = *src;
+    p->re = NULL;
+    p->source = dup_or_null(&e->m, src->source, &fail);
+    p->loc = remap_loc(b, e, src->loc);
+    if (!p->source) continue;
+    char err[256];
+    size_t off;
+    bool jit_ok;
+    if (regex_compile(&e->m, p->source, (p->flags & BUNRYU_RE_CASELESS) != 0,
+                      &p->re, &jit_ok, err, sizeof err, &off) != BUNRYU_OK)
+      fail = true;
+    else
+      e->memory += regex_memory(p->re);
+    if (p->flags & BUNRYU_RE_CASELESS) e->has_caseless = true;
+  }
+  return fail ? BUNRYU_ENOMEM : BUNRYU_OK;
+}
+
+/* ======================================================================
+** The automaton and its owner index
+** ==================================================================== */
+
+/*
+** Adds the required literals of a pattern (normalized like keywords) to
+** the automaton as triggers. A pattern without a usable set runs on every
+** document.
+*/
+static int add_triggers(bunryu_engine *e, lit_builder *lb, int pi,
+                        trigger **trig, size_t *cap) {
+  pattern *p = &e->pats[pi];
+  bool caseless = (p->flags & BUNRYU_RE_CASELESS) != 0;
+  regex_info info = {0};
+  if (regex_analyze(&e->m, p->source, caseless, &info) != BUNRYU_OK)
+    return BUNRYU_ENOMEM;
+  p->max_len = info.max_len;
+  p->prefiltered = info.n_lits > 0;
+  int rc = BUNRYU_OK;
+  for (size_t i = 0; i < info.n_lits && rc == BUNRYU_OK; i++) {
+    char *norm = NULL;
+    size_t len = 0;
+    enum norm_mode mode = caseless ? NORM_NFKC_CF : NORM_NFC;
+    rc = text_normalize_string(&e->m, info.lits[i], strlen(info.lits[i]), mode,
+                               &norm, &len);
+    if (rc == BUNRYU_EUTF8 || (rc == BUNRYU_OK && len == 0)) {
+      /* A required literal we cannot normalize: run the pattern always. */
+      p->prefiltered = false;
+      rc = BUNRYU_OK;
+    } else if (rc == BUNRYU_OK) {
+      int32_t sid = lit_builder_add(lb, norm, len);
+      if (sid < 0 ||
+          mem_grow(&e->m, (void **)trig, cap, e->n_triggers + 1,
+                   sizeof **trig) < 0)
+        rc = BUNRYU_ENOMEM;
+      else
+        (*trig)[e->n_triggers++] = (trigger){sid, pi};
+    }
+    mem_free(&e->m, norm, len + 1);
+  }
+  regex_info_free(&e->m, &info);
+  return rc;
+}
+
+/*
+** Builds the index from automaton string ids to their owners (literals,
+** then triggers) as a compressed row list, so that a hit finds its owners
+** without searching.
+*/
+static int build_owner_index(bunryu_engine *e) {
+  size_t ns = e->n_strings;
+  size_t total = e->n_lits + e->n_triggers;
+  e->owner_start = mem_calloc(&e->m, ns + 2, sizeof *e->owner_start);
+  if (!e->owner_start) return BUNRYU_ENOMEM;
+  if (total) {
+    e->owner_list = mem_calloc(&e->m, total, sizeof *e->owner_list);
+    if (!e->owner_list) return BUNRYU_ENOMEM;
+  }
+  for (size_t i = 0; i < e->n_lits; i++) e->owner_start[e->lits[i].string_id + 2]++;
+  for (size_t i = 0; i < e->n_triggers; i++)
+    e->owner_start[e->triggers[i].string_id + 2]++;
+  for (size_t s = 0; s < ns; s++) e->owner_start[s + 2] += e->owner_start[s + 1];
+  /* owner_start[s + 1] now is the insertion point of string s. */
+  for (size_t i = 0; i < e->n_lits; i++)
+    e->owner_list[e->owner_start[e->lits[i].string_id + 1]++] = (uint32_t)i;
+  for (size_t i = 0; i < e->n_triggers; i++)
+    e->owner_list[e->owner_start[e->triggers[i].string_id + 1]++] =
+        (uint32_t)(e->n_lits + i);
+  return BUNRYU_OK;
+}
+
+static int collect_unfiltered(bunryu_engine *e) {
+  size_t n_always = 0, n_ignore = 0;
+  for (size_t i = 0; i < e->n_pats; i++) {
+    if (e->pats[i].role == PAT_IGNORE) n_ignore++;
+    else if (!e->pats[i].prefiltered) n_always++;
+  }
+  if (n_always && !(e->always_patterns = mem_calloc(&e->m, n_always, sizeof(int))))
+    return BUNRYU_ENOMEM;
+  if (n_ignore && !(e->ignore_patterns = mem_calloc(&e->m, n_ignore, sizeof(int))))
+    return BUNRYU_ENOMEM;
+  for (size_t i = 0; i < e->n_pats; i++) {
+    if (e->pats[i].role == PAT_IGNORE) e->ignore_patterns[e->n_ignore++] = (int)i;
+    else if (!e->pats[i].prefiltered) e->always_patterns[e->n_always++] = (int)i;
+  }
+  return BUNRYU_OK;
+}
+
+static int build_matcher(bunryu_engine *e) {
+  lit_builder *lb = lit_builder_new(&e->m);
+  if (!lb) return BUNRYU_ENOMEM;
+  int rc = BUNRYU_OK;
+  for (size_t i = 0; i < e->n_lits && rc == BUNRYU_OK; i++) {
+    int32_t sid = lit_builder_add(lb, e->lits[i].text, e->lits[i].len);
+    if (sid < 0) rc = BUNRYU_ENOMEM;
+    e->lits[i].string_id = sid;
+  }
+  size_t cap = 0;
+  for (size_t i = 0; i < e->n_pats && rc == BUNRYU_OK; i++)
+    rc = add_triggers(e, lb, (int)i, &e->triggers, &cap);
+  if (rc == BUNRYU_OK) {
+    e->n_strings = lit_builder_count(lb);
+    e->matcher = lit_matcher_build(lb);
+    if (!e->matcher) rc = BUNRYU_ENOMEM;
+  }
+  lit_builder_free(lb);
+  if (rc == BUNRYU_OK) rc = build_owner_index(e);
+  if (rc == BUNRYU_OK) rc = collect_unfiltered(e);
+  if (rc == BUNRYU_OK) e->memory += lit_matcher_memory(e->matcher);
+  return rc;
+}
+
+/* ======================================================================
+** The alias table: entity-pattern names -> canonical names
+** ==================================================================== */
+
+static int alias_cmp(const void *a, const void *b) {
+  const struct alias_entry *x = a, *y = b;
+  if (x->type != y->type) return x->type < y->type ? -1 : 1;
+  return strcmp(x->alias, y->alias);
+}
+
+static int build_alias_table(bunryu_engine *e) {
+  size_t n = 0;
+  for (size_t i = 0; i < e->n_lits; i++)
+    if (e->lits[i].kind == HIT_ENTITY) n++;
+  if (!n) return BUNRYU_OK;
+  e->aliases = mem_calloc(&e->m, n, sizeof *e->aliases);
+  if (!e->aliases) return BUNRYU_ENOMEM;
+  for (size_t i = 0; i < e->n_lits; i++) {
+    const literal *l = &e->lits[i];
+    if (l->kind != HIT_ENTITY) continue;
+    e->aliases[e->n_aliases++] =
+        (struct alias_entry){l->owner, l->text, l->canonical};
+  }
+  qsort(e->aliases, e->n_aliases, sizeof *e->aliases, alias_cmp);
+  return BUNRYU_OK;
+}
+
+/* ======================================================================
+** Build and lifetime
+** ==================================================================== */
+
+static void free_engine(bunryu_engine *e) {
+  const mem *m = &e->m;
+  for (size_t i = 0; i < e->n_cats; i++) {
+    mem_strfree(m, e->cats[i].name);
+    mem_strfree(m, e->cats[i].label);
+  }
+  for (size_t i = 0; i < e->n_lits; i++) {
+    mem_free(m, e->lits[i].text, e->lits[i].len + 1);
+    mem_strfree(m, e->lits[i].source);
+    mem_strfree(m, e->lits[i].canonical);
+  }
+  for (size_t i = 0; i < e->n_pats; i++) {
+    mem_strfree(m, e->pats[i].source);
+    regex_free(e->pats[i].re);
+  }
+  for (size_t i = 0; i < e->n_ents; i++) mem_strfree(m, e->ents[i].name);
+  for (size_t i = 0; i < e->n_files; i++) mem_strfree(m, e->files[i]);
+  mem_free(m, e->cats, e->n_cats * sizeof *e->cats);
+  mem_free(m, e->cat_names, e->n_cats * sizeof *e->cat_names);
+  mem_free(m, e->lits, e->n_lits * sizeof *e->lits);
+  mem_free(m, e->pats, e->n_pats * sizeof *e->pats);
+  mem_free(m, e->ents, e->n_ents * sizeof *e->ents);
+  mem_free(m, e->files, e->n_files * sizeof *e->files);
+  lit_matcher_free(e->matcher);
+  mem_free(m, e->owner_start, (e->n_strings + 2) * sizeof *e->owner_start);
+  mem_free(m, e->owner_list,
+           (e->n_lits + e->n_triggers) * sizeof *e->owner_list);
+  mem_free(m, e->triggers, e->n_triggers * sizeof *e->triggers);
+  mem_free(m, e->always_patterns, e->n_always * sizeof(int));
+  mem_free(m, e->ignore_patterns, e->n_ignore * sizeof(int));
+  mem_free(m, e->aliases, e->n_aliases * sizeof *e->aliases);
+  if (e->hooks) e->hooks->release(e->hook_rules);
+  mem_free(m, e, sizeof *e);
+}
+
+static bool has_errors(const bunryu_builder *b) {
+  for (size_t i = 0; i < b->n_diags; i++)
+    if (b->diags[i].severity == BUNRYU_DIAG_ERROR) return true;
+  return false;
+}
+
+int bunryu_builder_build(bunryu_builder *b, bunryu_engine **out) {
+  if (!b || !out) return BUNRYU_EINVAL;
+  *out = NULL;
+  if (has_errors(b)) return BUNRYU_ERULE;
+  bunryu_engine *e = mem_calloc(&b->m, 1, sizeof *e);
+  if (!e) return BUNRYU_ENOMEM;
+  e->m = b->m;
+  atomic_init(&e->refs, 1);
+  e->lim = b->lim;
+  e->threshold = b->threshold;
+  int rc = copy_files(b, e);
+  if (rc == BUNRYU_OK) rc = copy_categories(b, e);
+  if (rc == BUNRYU_OK) rc = copy_entity_types(b, e);
+  if (rc == BUNRYU_OK) rc = copy_literals(b, e);
+  if (rc == BUNRYU_OK) rc = copy_patterns(b, e);
+  if (rc == BUNRYU_OK) rc = build_matcher(e);
+  if (rc == BUNRYU_OK) rc = build_alias_table(e);
+  if (rc != BUNRYU_OK) {
+    free_engine(e);
+    return builder_diag(b, BUNRYU_DIAG_ERROR, rc, NULL, 0, -1,
+                        "building the engine failed: %s", bunryu_strerror(rc));
+  }
+  if (b->hooks) {
+    e->hooks = b->hooks;
+    e->hook_rules = b->hook_rules;
+    e->hooks->retain(e->hook_rules);
+  }
+  e->memory += sizeof *e + e->n_lits * sizeof *e->lits +
+               e->n_pats * sizeof *e->pats +
+               (e->n_strings + e->n_lits + e->n_triggers) * sizeof(uint32_t);
+  *out = e;
+  return BUNRYU_OK;
+}
+
+void engine_retain(bunryu_engine *e) {
+  atomic_fetch_add_explicit(&e->refs, 1, memory_order_relaxed);
+}
+
+void engine_release(bunryu_engine *e) {
+  if (e && atomic_fetch_sub_explicit(&e->refs, 1, memory_order_acq_rel) == 1)
+    free_engine(e);
+}
+
+void bunryu_engine_free(bunryu_engine *e) { engine_release(e); }
+
+size_t bunryu_engine_category_count(const bunryu_engine *e) {
+  return e ? e->n_cats : 0;
+}
+
+const char *bunryu_engine_category_name(const bunryu_engine *e, size_t id) {
+  return e && id < e->n_cats ? e->cats[id].name : NULL;
+}
+
+const char *bunryu_engine_category_label(const bunryu_engine *e, size_t id) {
+  return e && id < e->n_cats ? e->cats[id].label : NULL;
+}
+
+size_t bunryu_engine_literal_count(const bunryu_engine *e) {
+  return e ? e->n_strings : 0;
+}
+
+size_t bunryu_engine_memory(const bunryu_engine *e) {
+  return e ? e->memory : 0;
+}
+
+int bunryu_engine_has_hooks(const bunryu_engine *e) {
+  return e && e->hooks != NULL;
+}
+
+int bunryu_engine_load(const char *path, bunryu_engine **out, char *errbuf,
+                       size_t errlen) {
+  if (errbuf && errlen) errbuf[0] = '\0';
+  if (!path || !out) return BUNRYU_EINVAL;
+  *out = NULL;
+  bunryu_builder *b = bunryu_builder_new();
+  if (!b) return BUNRYU_ENOMEM;
+  int rc = bunryu_builder_load_rules(b, path);
+  if (rc == BUNRYU_OK) rc = bunryu_builder_build(b, out);
+  if (rc != BUNRYU_OK && errbuf && errlen) {
+    const char *msg = bunryu_builder_error(b);
+    size_t n = strlen(msg);
+    if (!n) {
+      msg = bunryu_strerror(rc);
+      n = strlen(msg);
+    }
+    if (n >= errlen) n = errlen - 1;
+    memcpy(errbuf, msg, n);
+    errbuf[n] = '\0';
+  }
+  bunryu_builder_free(b);
+  return rc;
+}

@@ -1,0 +1,332 @@
+/*
+** result.c — reading a result: accessors, and its rendering as one JSON
+** object (DESIGN.md "Output"), valid for any input bytes.
+*/
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scan.h"
+
+/* ======================================================================
+** Accessors
+** ==================================================================== */
+
+int bunryu_result_error(const bunryu_result *r) {
+  return r ? r->error : BUNRYU_EINVAL;
+}
+
+const char *bunryu_result_error_message(const bunryu_result *r) {
+  return r ? r->message : "";
+}
+
+const char *bunryu_result_label(const bunryu_result *r) {
+  if (!r || r->label < 0) return NULL;
+  return r->s->e->cats[r->label].name;
+}
+
+size_t bunryu_result_category_count(const bunryu_result *r) {
+  return r ? r->n_ranked : 0;
+}
+
+const char *bunryu_result_category_name(const bunryu_result *r, size_t i) {
+  if (!r || i >= r->n_ranked) return NULL;
+  return r->s->e->cats[r->ranked[i]].name;
+}
+
+double bunryu_result_category_score(const bunryu_result *r, size_t i) {
+  if (!r || i >= r->n_ranked) return 0.0;
+  return r->s->scores[r->ranked[i]];
+}
+
+static const unsigned zone_bit[3] = {BUNRYU_ZONE_TITLE, BUNRYU_ZONE_LEAD,
+                                     BUNRYU_ZONE_BODY};
+static const char *const zone_name[3] = {"title", "lead", "body"};
+
+size_t bunryu_result_entity_count(const bunryu_result *r) {
+  return r ? r->s->n_ents : 0;
+}
+
+int bunryu_result_entity(const bunryu_result *r, size_t i, const char **type,
+                         const char **name, const char **text,
+                         size_t *text_len, size_t *start, size_t *end,
+                         size_t *count, unsigned *zone) {
+  if (!r || i >= r->s->n_ents) return BUNRYU_EINVAL;
+  const entity_rec *x = &r->s->ents[i];
+  if (type) *type = r->s->e->ents[x->type].name;
+  if (name) *name = x->name;
+  if (text) *text = x->text;
+  if (text_len) *text_len = x->text_len;
+  if (start) *start = x->start;
+  if (end) *end = x->end;
+  if (count) *count = x->count;
+  if (zone) *zone = zone_bit[x->zi];
+  return BUNRYU_OK;
+}
+
+size_t bunryu_result_hit_count(const bunryu_result *r) {
+  return r && r->evidence ? r->s->n_hits : 0;
+}
+
+static const char *zone_buffer_of(const bunryu_scanner *s, int zi) {
+  for (size_t i = 0; i < s->n_zones; i++)
+    if (s->zones[i].zi == zi) return s->zones[i].input;
+  return s->text;
+}
+
+/* 1-based line of an offset in its zone's buffer. */
+static size_t line_of(const bunryu_scanner *s, const hit *h) {
+  const char *buf = zone_buffer_of(s, h->zi);
+  size_t line = 1;
+  for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + h->start - p)));
+       p++)
+    line++;
+  return line;
+}
+
+int bunryu_result_hit(const bunryu_result *r, size_t i, const char **category,
+                      const char **term, unsigned *zone, size_t *start,
+                      size_t *end, size_t *line, double *weight) {
+  if (!r || !r->evidence || i >= r->s->n_hits) return BUNRYU_EINVAL;
+  const bunryu_scanner *s = r->s;
+  const bunryu_engine *e = s->e;
+  const hit *h = &s->hits[i];
+  bool ent = h->kind == HIT_ENTITY;
+  if (category) *category = ent ? NULL : e->cats[h->owner].name;
+  if (term)
+    *term = ent ? h->name
+                : h->from_pattern ? e->pats[h->rule].source
+                                  : e->lits[h->rule].source;
+  if (zone) *zone = zone_bit[h->zi];
+  if (start) *start = h->start;
+  if (end) *end = h->end;
+  if (line) *line = line_of(s, h);
+  if (weight) *weight = h->weight;
+  return BUNRYU_OK;
+}
+
+int bunryu_result_hit_source(const bunryu_result *r, size_t i,
+                             const char **file, int *line, int *counted) {
+  if (!r || !r->evidence || i >= r->s->n_hits) return BUNRYU_EINVAL;
+  const bunryu_engine *e = r->s->e;
+  const hit *h = &r->s->hits[i];
+  rule_loc loc = h->from_pattern ? e->pats[h->rule].loc : e->lits[h->rule].loc;
+  if (file) *file = loc.file;
+  if (line) *line = loc.line;
+  if (counted) *counted = h->kind == HIT_ENTITY || h->counted;
+  return BUNRYU_OK;
+}
+
+uint64_t bunryu_result_elapsed_us(const bunryu_result *r) {
+  return r ? r->elapsed_us : 0;
+}
+
+/* ======================================================================
+** JSON
+** ==================================================================== */
+
+typedef struct jbuf {
+  bunryu_scanner *s;
+  bool failed;
+} jbuf;
+
+static void put(jbuf *j, const char *p, size_t n) {
+  bunryu_scanner *s = j->s;
+  if (j->failed) return;
+  if (mem_grow(&s->m, (void **)&s->json, &s->json_cap, s->json_len + n + 1,
+               1) < 0) {
+    j->failed = true;
+    return;
+  }
+  memcpy(s->json + s->json_len, p, n);
+  s->json_len += n;
+  s->json[s->json_len] = '\0';
+}
+
+static void puts_(jbuf *j, const char *p) { put(j, p, strlen(p)); }
+
+/*
+** Writes s[0..n) as a JSON string. Invalid UTF-8 becomes \ufffd, control
+** characters and U+2028/U+2029 are escaped, so the output is valid JSON
+** (and valid JavaScript) whatever the bytes.
+*/
+static void put_string(jbuf *j, const char *str, size_t n) {
+  put(j, "\"", 1);
+  const unsigned char *p = (const unsigned char *)str;
+  size_t i = 0, run = 0;
+  while (i < n) {
+    int32_t cp;
+    size_t k = p[i] < 0x80 ? 1 : utf8_decode(p + i, n - i, &cp);
+    const char *esc = NULL;
+    char tmp[8];
+    if (k == 1 && p[i] < 0x80) {
+      unsigned char c = p[i];
+      if (c == '"') esc = "\\\"";
+      else if (c == '\\') esc = "\\\\";
+      else if (c == '\n') esc = "\\n";
+      else if (c == '\r') esc = "\\r";
+      else if (c == '\t') esc = "\\t";
+      else if (c < 0x20 || c == 0x7f) {
+        snprintf(tmp, sizeof tmp, "\\u%04x", c);
+        esc = tmp;
+      }
+    } else if (k == 0) {
+      esc = "\\ufffd";
+      k = 1;
+    } else if (cp == 0x2028 || cp == 0x2029) {
+      snprintf(tmp, sizeof tmp, "\\u%04x", (unsigned)cp);
+      esc = tmp;
+    }
+    if (esc) {
+      put(j, str + i - run, run);
+      run = 0;
+      puts_(j, esc);
+    } else {
+      run += k;
+    }
+    i += k;
+  }
+  put(j, str + i - run, run);
+  put(j, "\"", 1);
+}
+
+static void put_cstring(jbuf *j, const char *s) { put_string(j, s, strlen(s)); }
+
+static void put_key(jbuf *j, const char *key, bool first) {
+  if (!first) put(j, ", ", 2);
+  put_cstring(j, key);
+  put(j, ": ", 2);
+}
+
+static void put_size(jbuf *j, unsigned long long v) {
+  char tmp[32];
+  snprintf(tmp, sizeof tmp, "%llu", v);
+  puts_(j, tmp);
+}
+
+/* Scores with at most 4 decimals and at least one ("6.0", "17.5"). */
+static void put_score(jbuf *j, double v) {
+  char tmp[64];
+  if (!isfinite(v)) v = 0;
+  snprintf(tmp, sizeof tmp, "%.4f", v);
+  size_t n = strlen(tmp);
+  while (n > 0 && tmp[n - 1] == '0' && tmp[n - 2] != '.') n--;
+  tmp[n] = '\0';
+  if (strcmp(tmp, "-0.0") == 0) strcpy(tmp, "0.0");
+  puts_(j, tmp);
+}
+
+static void put_categories(jbuf *j, const bunryu_result *r) {
+  put(j, "[", 1);
+  for (size_t i = 0; i < r->n_ranked; i++) {
+    if (i) put(j, ", ", 2);
+    put(j, "{", 1);
+    put_key(j, "name", true);
+    put_cstring(j, bunryu_result_category_name(r, i));
+    put_key(j, "score", false);
+    put_score(j, bunryu_result_category_score(r, i));
+    put(j, "}", 1);
+  }
+  put(j, "]", 1);
+}
+
+static void put_entities(jbuf *j, const bunryu_result *r) {
+  put(j, "[", 1);
+  for (size_t i = 0; i < r->s->n_ents; i++) {
+    const entity_rec *x = &r->s->ents[i];
+    if (i) put(j, ", ", 2);
+    put(j, "{", 1);
+    put_key(j, "type", true);
+    put_cstring(j, r->s->e->ents[x->type].name);
+    put_key(j, "name", false);
+    put_string(j, x->name, x->name_len);
+    put_key(j, "text", false);
+    put_string(j, x->text, x->text_len);
+    put_key(j, "start", false);
+    put_size(j, x->start);
+    put_key(j, "end", false);
+    put_size(j, x->end);
+    put_key(j, "count", false);
+    put_size(j, x->count);
+    put_key(j, "zone", false);
+    put_cstring(j, zone_name[x->zi]);
+    put(j, "}", 1);
+  }
+  put(j, "]", 1);
+}
+
+static void put_evidence(jbuf *j, const bunryu_result *r) {
+  put(j, "[", 1);
+  for (size_t i = 0; i < bunryu_result_hit_count(r); i++) {
+    const char *cat, *term;
+    unsigned zone;
+    size_t start, end, line;
+    double weight;
+    bunryu_result_hit(r, i, &cat, &term, &zone, &start, &end, &line, &weight);
+    if (i) put(j, ", ", 2);
+    put(j, "{", 1);
+    put_key(j, "category", true);
+    if (cat) put_cstring(j, cat); else puts_(j, "null");
+    put_key(j, "term", false);
+    put_cstring(j, term);
+    put_key(j, "zone", false);
+    put_cstring(j, zone_name[r->s->hits[i].zi]);
+    put_key(j, "start", false);
+    put_size(j, start);
+    put_key(j, "end", false);
+    put_size(j, end);
+    put_key(j, "line", false);
+    put_size(j, line);
+    put_key(j, "weight", false);
+    put_score(j, weight);
+    put(j, "}", 1);
+  }
+  put(j, "]", 1);
+}
+
+static void put_ident(jbuf *j, const char *id, const char *path, bool *first) {
+  if (id) {
+    put_key(j, "id", *first);
+    put_cstring(j, id);
+    *first = false;
+  }
+  if (path) {
+    put_key(j, "path", *first);
+    put_cstring(j, path);
+    *first = false;
+  }
+}
+
+const char *bunryu_result_json(const bunryu_result *r, const char *id,
+                               const char *path, unsigned flags, size_t *len) {
+  if (!r) return NULL;
+  jbuf j = {r->s, false};
+  r->s->json_len = 0;
+  bool first = true;
+  put(&j, "{", 1);
+  put_ident(&j, id, path, &first);
+  if (r->error) {
+    put_key(&j, "error", first);
+    put_cstring(&j, r->message[0] ? r->message : bunryu_strerror(r->error));
+  } else {
+    put_key(&j, "label", first);
+    const char *label = bunryu_result_label(r);
+    if (label) put_cstring(&j, label); else puts_(&j, "null");
+    put_key(&j, "categories", false);
+    put_categories(&j, r);
+    put_key(&j, "entities", false);
+    put_entities(&j, r);
+    if ((flags & BUNRYU_JSON_EVIDENCE) && r->evidence) {
+      put_key(&j, "evidence", false);
+      put_evidence(&j, r);
+    }
+  }
+  if (!(flags & BUNRYU_JSON_NO_TIMING)) {
+    put_key(&j, "elapsed_us", false);
+    put_size(&j, r->elapsed_us);
+  }
+  put(&j, "}", 1);
+  if (j.failed) return NULL;
+  if (len) *len = r->s->json_len;
+  return r->s->json;
+}

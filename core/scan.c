@@ -1,0 +1,625 @@
+/*
+** scan.c — one document through the pipeline: zones, normalization, one
+** pass of the literal automaton, regexes where their literals were seen,
+** then scoring (core/score.c). The scanner's buffers only grow, so a
+** scanner in steady state allocates nothing per document.
+*/
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "scan.h"
+
+/* ======================================================================
+** Scanner lifetime
+** ==================================================================== */
+
+static regex_limits regex_limits_of(const bunryu_engine *e) {
+  return (regex_limits){(uint32_t)e->lim.v[BUNRYU_LIMIT_REGEX_MATCH],
+                        (uint32_t)e->lim.v[BUNRYU_LIMIT_REGEX_DEPTH],
+                        (uint32_t)e->lim.v[BUNRYU_LIMIT_REGEX_HEAP_KB]};
+}
+
+static void copy_err(char *errbuf, size_t errlen, const char *msg) {
+  if (errbuf && errlen) snprintf(errbuf, errlen, "%s", msg);
+}
+
+static int alloc_tables(bunryu_scanner *s) {
+  const bunryu_engine *e = s->e;
+  size_t nc = e->n_cats ? e->n_cats : 1;
+  s->counts = mem_calloc(&s->m, e->n_lits + e->n_pats + 1, sizeof *s->counts);
+  s->scores = mem_calloc(&s->m, nc, sizeof *s->scores);
+  s->ranked = mem_calloc(&s->m, nc, sizeof *s->ranked);
+  regex_limits lim = regex_limits_of(e);
+  s->rs = regex_scratch_new(&s->m, &lim);
+  return s->counts && s->scores && s->ranked && s->rs ? BUNRYU_OK
+                                                      : BUNRYU_ENOMEM;
+}
+
+bunryu_scanner *bunryu_scanner_new(bunryu_engine *e, char *errbuf,
+                                   size_t errlen) {
+  if (!e) {
+    copy_err(errbuf, errlen, "no engine");
+    return NULL;
+  }
+  bunryu_scanner *s = mem_calloc(&e->m, 1, sizeof *s);
+  if (!s) {
+    copy_err(errbuf, errlen, "out of memory");
+    return NULL;
+  }
+  s->m = e->m;
+  s->e = e;
+  engine_retain(e);
+  for (int i = 0; i < 3; i++) {
+    norm_text_init(&s->zones[i].nfc);
+    norm_text_init(&s->zones[i].cf);
+  }
+  norm_text_init(&s->scratch);
+  s->result.s = s;
+  s->result.label = -1;
+  if (alloc_tables(s) != BUNRYU_OK) {
+    copy_err(errbuf, errlen, "out of memory");
+    bunryu_scanner_free(s);
+    return NULL;
+  }
+  if (e->hooks) {
+    char err[512] = "";
+    s->hook_state = e->hooks->open(e->hook_rules, &s->m,
+                                   e->lim.v[BUNRYU_LIMIT_LUA_MEMORY], err,
+                                   sizeof err);
+    if (!s->hook_state) {
+      copy_err(errbuf, errlen, err[0] ? err : "cannot start the rule hooks");
+      bunryu_scanner_free(s);
+      return NULL;
+    }
+  }
+  return s;
+}
+
+static void arena_free(bunryu_scanner *s) {
+  arena_block *b = s->names.first;
+  while (b) {
+    arena_block *next = b->next;
+    mem_free(&s->m, b, sizeof *b + b->cap);
+    b = next;
+  }
+  s->names.first = s->names.cur = NULL;
+}
+
+void bunryu_scanner_free(bunryu_scanner *s) {
+  if (!s) return;
+  const mem *m = &s->m;
+  bunryu_engine *e = s->e;
+  if (s->hook_state) e->hooks->close(s->hook_state);
+  for (int i = 0; i < 3; i++) {
+    norm_text_free(&s->zones[i].nfc, m);
+    norm_text_free(&s->zones[i].cf, m);
+  }
+  norm_text_free(&s->scratch, m);
+  mem_free(m, s->hits, s->cap_hits * sizeof *s->hits);
+  mem_free(m, s->trigs, s->cap_trigs * sizeof *s->trigs);
+  mem_free(m, s->ignored, s->cap_ignored * sizeof *s->ignored);
+  mem_free(m, s->ents, s->cap_ents * sizeof *s->ents);
+  mem_free(m, s->ent_slots, s->n_ent_slots * sizeof *s->ent_slots);
+  mem_free(m, s->counts, (e->n_lits + e->n_pats + 1) * sizeof *s->counts);
+  mem_free(m, s->scores, (e->n_cats ? e->n_cats : 1) * sizeof *s->scores);
+  mem_free(m, s->ranked, (e->n_cats ? e->n_cats : 1) * sizeof *s->ranked);
+  mem_free(m, s->sort_tmp, s->cap_sort_tmp * sizeof *s->sort_tmp);
+  mem_free(m, s->marks, s->cap_marks * sizeof *s->marks);
+  mem_free(m, s->hook_hits, s->cap_hook_hits * sizeof *s->hook_hits);
+  mem_free(m, s->json, s->json_cap);
+  arena_free(s);
+  regex_scratch_free(s->rs);
+  mem_free(m, s, sizeof *s);
+  engine_release(e);
+}
+
+/* ======================================================================
+** Per-document state
+** ==================================================================== */
+
+const char *arena_copy(bunryu_scanner *s, const char *p, size_t n) {
+  arena_block *b = s->names.cur;
+  while (b && b->cap - b->used < n + 1) {
+    b = b->next;
+    if (b) b->used = 0;
+  }
+  if (!b) {
+    size_t cap = n + 1 > 4096 ? n + 1 : 4096;
+    b = mem_alloc(&s->m, sizeof *b + cap);
+    if (!b) return NULL;
+    b->next = NULL;
+    b->used = 0;
+    b->cap = cap;
+    if (s->names.cur) {
+      b->next = s->names.cur->next;
+      s->names.cur->next = b;
+    } else {
+      s->names.first = b;
+    }
+  }
+  s->names.cur = b;
+  char *d = b->data + b->used;
+  memcpy(d, p, n);
+  d[n] = '\0';
+  b->used += n + 1;
+  return d;
+}
+
+static void reset_document(bunryu_scanner *s, unsigned flags) {
+  s->flags = flags;
+  s->n_zones = 0;
+  s->n_hits = s->n_trigs = s->n_ignored = s->n_ents = 0;
+  if (s->ent_slots)
+    memset(s->ent_slots, 0, s->n_ent_slots * sizeof *s->ent_slots);
+  s->names.cur = s->names.first;
+  if (s->names.cur) s->names.cur->used = 0;
+  memset(s->scores, 0, (s->e->n_cats ? s->e->n_cats : 1) * sizeof *s->scores);
+  bunryu_result *r = &s->result;
+  r->error = BUNRYU_OK;
+  r->message[0] = '\0';
+  r->label = -1;
+  r->ranked = s->ranked;
+  r->n_ranked = 0;
+  r->elapsed_us = 0;
+  r->evidence = (flags & BUNRYU_SCAN_EVIDENCE) != 0;
+}
+
+int scan_fail(bunryu_scanner *s, int code, const char *fmt, ...) {
+  bunryu_result *r = &s->result;
+  if (r->error) return r->error; /* keep the first reason */
+  r->error = code;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(r->message, sizeof r->message, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+static int hits_room(bunryu_scanner *s, size_t more) {
+  uint64_t limit = s->e->lim.v[BUNRYU_LIMIT_HITS];
+  if (s->n_hits + s->n_trigs + more > limit)
+    return scan_fail(s, BUNRYU_ELIMIT,
+                     "more than %llu hits in one document "
+                     "(limit BUNRYU_LIMIT_HITS)",
+                     (unsigned long long)limit);
+  return BUNRYU_OK;
+}
+
+static int push_hit(bunryu_scanner *s, const hit *h) {
+  if (hits_room(s, 1) != BUNRYU_OK) return s->result.error;
+  if (mem_grow(&s->m, (void **)&s->hits, &s->cap_hits, s->n_hits + 1,
+               sizeof *s->hits) < 0)
+    return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
+  s->hits[s->n_hits++] = *h;
+  return BUNRYU_OK;
+}
+
+/* ======================================================================
+** Zones
+** ==================================================================== */
+
+static bool blank_line(const char *p, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r') return false;
+  return true;
+}
+
+static size_t line_end(const char *p, size_t len, size_t from) {
+  const char *nl = memchr(p + from, '\n', len - from);
+  return nl ? (size_t)(nl - p) : len;
+}
+
+static void add_zone(bunryu_scanner *s, unsigned zone, int zi, int buffer,
+                     const char *input, size_t base, size_t len,
+                     size_t mark_base) {
+  zone_text *z = &s->zones[s->n_zones++];
+  z->zone = zone;
+  z->zi = zi;
+  z->buffer = buffer;
+  z->input = input;
+  z->base = base;
+  z->len = len;
+  z->mark_base = mark_base;
+  z->cf_distinct = false;
+}
+
+/*
+** Splits a body into lead and body zones: the lead is the lines up to and
+** including the one in which BUNRYU_LIMIT_LEAD_BYTES bytes of text are
+** reached (leading blank lines do not count).
+*/
+static void add_body_zones(bunryu_scanner *s, const char *buf, size_t from,
+                           size_t len, int buffer, size_t mark_base) {
+  size_t lead_bytes = (size_t)s->e->lim.v[BUNRYU_LIMIT_LEAD_BYTES];
+  size_t pos = from, seen = 0;
+  while (pos < len && seen < lead_bytes) {
+    size_t end = line_end(buf, len, pos);
+    if (!blank_line(buf + pos, end - pos)) seen += end - pos;
+    pos = end < len ? end + 1 : len;
+  }
+  if (pos > from)
+    add_zone(s, BUNRYU_ZONE_LEAD, 1, buffer, buf, from, pos - from, mark_base);
+  if (len > pos)
+    add_zone(s, BUNRYU_ZONE_BODY, 2, buffer, buf, pos, len - pos, mark_base);
+}
+
+/* Title: the first non-blank line; the rest is the body. */
+static void split_plain(bunryu_scanner *s, const char *text, size_t len) {
+  size_t pos = 0;
+  while (pos < len) {
+    size_t end = line_end(text, len, pos);
+    if (!blank_line(text + pos, end - pos)) {
+      size_t tend = end;
+      if (tend > pos && text[tend - 1] == '\r') tend--;
+      add_zone(s, BUNRYU_ZONE_TITLE, 0, 0, text, pos, tend - pos, 0);
+      s->title = text + pos;
+      s->title_len = tend - pos;
+      pos = end < len ? end + 1 : len;
+      break;
+    }
+    pos = end < len ? end + 1 : len;
+  }
+  add_body_zones(s, text, pos, len, 0, 0);
+}
+
+/* ======================================================================
+** Literal pass
+** ==================================================================== */
+
+typedef struct lit_pass {
+  bunryu_scanner *s;
+  zone_text *z;
+  const norm_text *t;
+  bool cf_pass; /* scanning z->cf rather than z->nfc */
+} lit_pass;
+
+/* Which text a pattern runs on in zone z: the folded one for caseless
+   patterns when it differs from the NFC text. */
+static bool pattern_uses_cf(const pattern *p, const zone_text *z) {
+  return (p->flags & BUNRYU_RE_CASELESS) && z->cf_distinct;
+}
+
+static bool literal_uses_cf(const literal *l, const zone_text *z) {
+  return (l->flags & BUNRYU_LIT_CASELESS) && z->cf_distinct;
+}
+
+static int literal_hit(lit_pass *p, const literal *l, uint32_t index,
+                       size_t start, size_t end) {
+  const zone_text *z = p->z;
+  if (literal_uses_cf(l, z) != p->cf_pass) return BUNRYU_OK;
+  if (!(l->zones & z->zone)) return BUNRYU_OK;
+  const char *t = p->t->buf;
+  /* The automaton folds ASCII case; exact-case literals are checked here. */
+  if (!(l->flags & BUNRYU_LIT_CASELESS) && memcmp(t + start, l->text, l->len))
+    return BUNRYU_OK;
+  if (!boundary_ok(t, p->t->len, start, end, (l->flags & BUNRYU_LIT_WORD) != 0))
+    return BUNRYU_OK;
+  hit h = {0};
+  h.kind = l->kind;
+  h.rule = (int)index;
+  h.owner = l->owner;
+  h.zi = z->zi;
+  h.start = z->base + norm_map_start(p->t, start);
+  h.end = z->base + norm_map_end(p->t, end);
+  if (l->kind == HIT_ENTITY) {
+    h.name = l->canonical;
+    h.name_len = strlen(l->canonical);
+  }
+  return push_hit(p->s, &h);
+}
+
+static int trigger_seen(lit_pass *p, const trigger *t, size_t start) {
+  bunryu_scanner *s = p->s;
+  const pattern *pat = &s->e->pats[t->pattern];
+  if (pattern_uses_cf(pat, p->z) != p->cf_pass) return BUNRYU_OK;
+  if (!(pat->zones & p->z->zone)) return BUNRYU_OK;
+  if (hits_room(s, 1) != BUNRYU_OK) return s->result.error;
+  if (mem_grow(&s->m, (void **)&s->trigs, &s->cap_trigs, s->n_trigs + 1,
+               sizeof *s->trigs) < 0)
+    return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
+  s->trigs[s->n_trigs++] = (trigger_hit){t->pattern, p->z->zi, start};
+  return BUNRYU_OK;
+}
+
+static int on_literal(void *ud, int32_t sid, size_t end) {
+  lit_pass *p = ud;
+  const bunryu_engine *e = p->s->e;
+  size_t start = end - lit_matcher_pattern_len(e->matcher, sid);
+  for (uint32_t k = e->owner_start[sid]; k < e->owner_start[sid + 1]; k++) {
+    uint32_t o = e->owner_list[k];
+    int rc = o < e->n_lits
+                 ? literal_hit(p, &e->lits[o], o, start, end)
+                 : trigger_seen(p, &e->triggers[o - e->n_lits], start);
+    if (rc != BUNRYU_OK) return 1;
+  }
+  return 0;
+}
+
+static int scan_literals(bunryu_scanner *s, zone_text *z, bool cf_pass) {
+  lit_pass p = {s, z, cf_pass ? &z->cf : &z->nfc, cf_pass};
+  lit_scan(s->e->matcher, p.t->buf, p.t->len, on_literal, &p);
+  return s->result.error;
+}
+
+/* ======================================================================
+** Regex pass
+** ==================================================================== */
+
+/* The canonical name for a name an entity pattern captured: the alias
+   table's when it is an alias of the type, else the name itself. */
+static const char *canonical_of(bunryu_scanner *s, int type, const char *name,
+                                size_t n, size_t *out_len) {
+  const bunryu_engine *e = s->e;
+  const char *copy = arena_copy(s, name, n);
+  if (!copy) return NULL;
+  struct alias_entry key = {type, copy, NULL};
+  for (int pass = 0; pass < 2 && e->n_aliases; pass++) {
+    if (pass == 1) {
+      if (text_normalize(&s->scratch, &s->m, name, n, NORM_NFKC_CF, true,
+                         NULL) != BUNRYU_OK)
+        break;
+      key.alias = s->scratch.buf;
+    }
+    size_t lo = 0, hi = e->n_aliases;
+    while (lo < hi) {
+      size_t mid = (lo + hi) / 2;
+      const struct alias_entry *a = &e->aliases[mid];
+      int c = a->type != type ? (a->type < type ? -1 : 1)
+                              : strcmp(a->alias, key.alias);
+      if (c == 0) {
+        *out_len = strlen(a->canonical);
+        return a->canonical;
+      }
+      if (c < 0) lo = mid + 1; else hi = mid;
+    }
+  }
+  *out_len = n;
+  return copy;
+}
+
+static int pattern_match(bunryu_scanner *s, zone_text *z, int pi,
+                         const norm_text *t, size_t ms, size_t me, size_t gs,
+                         size_t ge) {
+  const pattern *p = &s->e->pats[pi];
+  size_t in_s = z->base + norm_map_start(t, ms);
+  size_t in_e = z->base + norm_map_end(t, me);
+  if (p->role == PAT_IGNORE) {
+    if (mem_grow(&s->m, (void **)&s->ignored, &s->cap_ignored,
+                 s->n_ignored + 1, sizeof *s->ignored) < 0)
+      return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
+    s->ignored[s->n_ignored++] = (ignored_span){z->zi, in_s, in_e};
+    return BUNRYU_OK;
+  }
+  hit h = {0};
+  h.kind = p->role == PAT_ENTITY ? HIT_ENTITY : HIT_PATTERN;
+  h.rule = pi;
+  h.from_pattern = true;
+  h.owner = p->owner;
+  h.zi = z->zi;
+  h.start = in_s;
+  h.end = in_e;
+  if (p->role == PAT_ENTITY) {
+    if (gs != (size_t)-1 && ge > gs) {
+      ms = gs;
+      me = ge;
+      h.start = z->base + norm_map_start(t, gs);
+      h.end = z->base + norm_map_end(t, ge);
+    }
+    h.name = canonical_of(s, p->owner, t->buf + ms, me - ms, &h.name_len);
+    if (!h.name) return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
+  }
+  return push_hit(s, &h);
+}
+
+static int regex_failed(bunryu_scanner *s, const pattern *p, int rc) {
+  if (rc == BUNRYU_ELIMIT)
+    return scan_fail(s, rc,
+                     "%s:%d: regex stopped by the match/depth/heap limit "
+                     "(BUNRYU_LIMIT_REGEX_*): %s",
+                     p->loc.file ? p->loc.file : "?", p->loc.line, p->source);
+  return scan_fail(s, rc, "regex failed (%s): %s", bunryu_strerror(rc),
+                   p->source);
+}
+
+/*
+** Finds every match of pattern pi whose start lies in [from, upto]
+** (upto == REGEX_UNBOUNDED: anywhere), leftmost first, without overlaps.
+** Returns the end of the last match (or `from`) through *resume.
+*/
+static int run_range(bunryu_scanner *s, zone_text *z, int pi, size_t from,
+                     size_t upto, size_t *resume) {
+  const pattern *p = &s->e->pats[pi];
+  const norm_text *t = pattern_uses_cf(p, z) ? &z->cf : &z->nfc;
+  while (from <= t->len && (upto == REGEX_UNBOUNDED || from <= upto)) {
+    size_t ms, me, gs = (size_t)-1, ge = (size_t)-1;
+    int rc = regex_find(p->re, s->rs, t->buf, t->len, from, upto,
+                        p->name_group, &ms, &me, &gs, &ge);
+    if (rc < 0) return regex_failed(s, p, rc);
+    if (rc == 0) break;
+    rc = pattern_match(s, z, pi, t, ms, me, gs, ge);
+    if (rc != BUNRYU_OK) return rc;
+    if (me > ms) {
+      from = me;
+    } else { /* an empty match: step over one character */
+      from = ms + 1;
+      while (from < t->len && ((unsigned char)t->buf[from] & 0xC0) == 0x80)
+        from++;
+    }
+  }
+  *resume = from;
+  return BUNRYU_OK;
+}
+
+static int trigger_cmp(const void *a, const void *b) {
+  const trigger_hit *x = a, *y = b;
+  if (x->zi != y->zi) return x->zi < y->zi ? -1 : 1;
+  if (x->pattern != y->pattern) return x->pattern < y->pattern ? -1 : 1;
+  return (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/*
+** Runs one prefiltered pattern near its trigger positions pos[0..n)
+** (sorted): a match containing a required literal at p starts in
+** [p - max_len, p], so only those starts are tried.
+*/
+static int run_triggered(bunryu_scanner *s, zone_text *z, int pi,
+                         const trigger_hit *tr, size_t n) {
+  const pattern *p = &s->e->pats[pi];
+  size_t resume = 0;
+  if (p->max_len == REGEX_UNBOUNDED) return run_range(s, z, pi, 0, REGEX_UNBOUNDED, &resume);
+  for (size_t i = 0; i < n; i++) {
+    size_t lo = tr[i].pos > p->max_len ? tr[i].pos - p->max_len : 0;
+    if (lo < resume) lo = resume;
+    if (lo > tr[i].pos) continue;
+    int rc = run_range(s, z, pi, lo, tr[i].pos, &resume);
+    if (rc != BUNRYU_OK) return rc;
+    if (resume <= tr[i].pos) resume = tr[i].pos + 1;
+  }
+  return BUNRYU_OK;
+}
+
+static int run_patterns(bunryu_scanner *s, zone_text *z, size_t trig_from) {
+  const bunryu_engine *e = s->e;
+  size_t resume;
+  for (size_t i = 0; i < e->n_ignore; i++) {
+    int pi = e->ignore_patterns[i];
+    if (e->pats[pi].prefiltered) continue;
+    if (run_range(s, z, pi, 0, REGEX_UNBOUNDED, &resume) != BUNRYU_OK)
+      return s->result.error;
+  }
+  for (size_t i = 0; i < e->n_always; i++) {
+    int pi = e->always_patterns[i];
+    if (!(e->pats[pi].zones & z->zone)) continue;
+    if (run_range(s, z, pi, 0, REGEX_UNBOUNDED, &resume) != BUNRYU_OK)
+      return s->result.error;
+  }
+  trigger_hit *tr = s->trigs ? s->trigs + trig_from : NULL;
+  size_t n = s->n_trigs - trig_from;
+  if (n > 1) qsort(tr, n, sizeof *tr, trigger_cmp);
+  for (size_t i = 0; i < n;) {
+    size_t j = i;
+    while (j < n && tr[j].pattern == tr[i].pattern) j++;
+    if (run_triggered(s, z, tr[i].pattern, tr + i, j - i) != BUNRYU_OK)
+      return s->result.error;
+    i = j;
+  }
+  return BUNRYU_OK;
+}
+
+/* ======================================================================
+** The pipeline
+** ==================================================================== */
+
+static int normalize_zone(bunryu_scanner *s, zone_text *z) {
+  bool replace = (s->flags & BUNRYU_SCAN_REPLACE_INVALID) != 0;
+  size_t bad = 0;
+  int rc = text_normalize(&z->nfc, &s->m, z->input + z->base, z->len, NORM_NFC,
+                          replace, &bad);
+  if (rc == BUNRYU_EUTF8)
+    return scan_fail(s, rc, "invalid UTF-8 at byte %zu%s", z->base + bad,
+                     z->buffer == 1 ? " of the title" : "");
+  if (rc != BUNRYU_OK) return scan_fail(s, rc, "%s", bunryu_strerror(rc));
+  if (s->e->has_caseless && z->nfc.has_compat) {
+    rc = text_normalize(&z->cf, &s->m, z->input + z->base, z->len,
+                        NORM_NFKC_CF, true, &bad);
+    if (rc != BUNRYU_OK) return scan_fail(s, rc, "%s", bunryu_strerror(rc));
+    z->cf_distinct = true;
+  }
+  return BUNRYU_OK;
+}
+
+static int scan_zone(bunryu_scanner *s, zone_text *z) {
+  if (normalize_zone(s, z) != BUNRYU_OK) return s->result.error;
+  size_t trig_from = s->n_trigs;
+  if (scan_literals(s, z, false) != BUNRYU_OK) return s->result.error;
+  if (z->cf_distinct && scan_literals(s, z, true) != BUNRYU_OK)
+    return s->result.error;
+  return run_patterns(s, z, trig_from);
+}
+
+static uint64_t now_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static int finish(bunryu_scanner *s, uint64_t t0, const bunryu_result **out) {
+  if (!s->result.error && score_document(s) == BUNRYU_OK &&
+      resolve_entities(s) == BUNRYU_OK) {
+    char err[512] = "";
+    int rc = run_hooks(s, err, sizeof err);
+    if (rc < 0) scan_fail(s, rc, "%s", err);
+  }
+  if (s->result.error) {
+    s->result.label = -1;
+    s->result.n_ranked = 0;
+    s->n_ents = 0;
+    s->n_hits = 0;
+  }
+  s->result.elapsed_us = now_us() - t0;
+  *out = &s->result;
+  return s->result.error;
+}
+
+static int scan_zones_now(bunryu_scanner *s) {
+  for (size_t i = 0; i < s->n_zones; i++)
+    if (scan_zone(s, &s->zones[i]) != BUNRYU_OK) return s->result.error;
+  return BUNRYU_OK;
+}
+
+static int check_size(bunryu_scanner *s, size_t len) {
+  uint64_t limit = s->e->lim.v[BUNRYU_LIMIT_INPUT_BYTES];
+  if (len > limit)
+    return scan_fail(s, BUNRYU_ETOOBIG,
+                     "document of %zu bytes exceeds the limit of %llu bytes "
+                     "(BUNRYU_LIMIT_INPUT_BYTES)",
+                     len, (unsigned long long)limit);
+  return BUNRYU_OK;
+}
+
+int bunryu_scan(bunryu_scanner *s, const char *text, size_t len,
+                unsigned flags, const bunryu_result **out) {
+  if (!s || !out) return BUNRYU_EINVAL;
+  uint64_t t0 = now_us();
+  reset_document(s, flags);
+  if (!text && len) {
+    scan_fail(s, BUNRYU_EINVAL, "text is NULL but its length is not 0");
+    return finish(s, t0, out);
+  }
+  if (!text) text = "";
+  s->title = "";
+  s->title_len = 0;
+  s->text = text;
+  s->text_len = len;
+  if (check_size(s, len) == BUNRYU_OK) {
+    split_plain(s, text, len);
+    scan_zones_now(s);
+  }
+  return finish(s, t0, out);
+}
+
+int bunryu_scan_zones(bunryu_scanner *s, const char *title, size_t title_len,
+                      const char *body, size_t body_len, unsigned flags,
+                      const bunryu_result **out) {
+  if (!s || !out) return BUNRYU_EINVAL;
+  uint64_t t0 = now_us();
+  reset_document(s, flags);
+  if (!title) title = "", title_len = 0;
+  if (!body) body = "", body_len = 0;
+  s->title = title;
+  s->title_len = title_len;
+  s->text = body;
+  s->text_len = body_len;
+  if (title_len > SIZE_MAX - body_len) {
+    scan_fail(s, BUNRYU_ETOOBIG, "document too large");
+  } else if (check_size(s, title_len + body_len) == BUNRYU_OK) {
+    if (title_len)
+      add_zone(s, BUNRYU_ZONE_TITLE, 0, 1, title, 0, title_len, body_len);
+    add_body_zones(s, body, 0, body_len, 0, 0);
+    scan_zones_now(s);
+  }
+  return finish(s, t0, out);
+}

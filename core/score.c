@@ -1,0 +1,430 @@
+/*
+** score.c — from hits to a result: ignored spans removed, category scores
+** (weights, zone weights, caps, containment), entity overlaps resolved and
+** grouped, hooks run, categories ranked and the label chosen.
+*/
+#include <stdlib.h>
+#include <string.h>
+
+#include "scan.h"
+
+/* ======================================================================
+** Ignored spans
+** ==================================================================== */
+
+static int span_cmp(const void *a, const void *b) {
+  const ignored_span *x = a, *y = b;
+  if (x->zi != y->zi) return x->zi < y->zi ? -1 : 1;
+  return (x->start > y->start) - (x->start < y->start);
+}
+
+/* Whether [start, end) of zone zi overlaps an ignored span (sorted and
+   merged, so a binary search finds the only candidate). */
+static bool is_ignored(const bunryu_scanner *s, int zi, size_t start,
+                       size_t end) {
+  size_t lo = 0, hi = s->n_ignored;
+  while (lo < hi) { /* first span that is not before (zi, start) */
+    size_t mid = (lo + hi) / 2;
+    const ignored_span *g = &s->ignored[mid];
+    if (g->zi < zi || (g->zi == zi && g->end <= start)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < s->n_ignored && s->ignored[lo].zi == zi &&
+         s->ignored[lo].start < end;
+}
+
+static void merge_ignored(bunryu_scanner *s) {
+  if (s->n_ignored > 1)
+    qsort(s->ignored, s->n_ignored, sizeof *s->ignored, span_cmp);
+  size_t w = 0;
+  for (size_t r = 0; r < s->n_ignored; r++) {
+    ignored_span g = s->ignored[r];
+    if (w && s->ignored[w - 1].zi == g.zi && g.start <= s->ignored[w - 1].end) {
+      if (g.end > s->ignored[w - 1].end) s->ignored[w - 1].end = g.end;
+    } else {
+      s->ignored[w++] = g;
+    }
+  }
+  s->n_ignored = w;
+}
+
+static void drop_ignored_hits(bunryu_scanner *s) {
+  if (!s->n_ignored) return;
+  merge_ignored(s);
+  size_t w = 0;
+  for (size_t r = 0; r < s->n_hits; r++)
+    if (!is_ignored(s, s->hits[r].zi, s->hits[r].start, s->hits[r].end))
+      s->hits[w++] = s->hits[r];
+  s->n_hits = w;
+}
+
+/* ======================================================================
+** Category scores
+** ==================================================================== */
+
+static int cmp_size(size_t a, size_t b) { return (a > b) - (a < b); }
+
+/* Category hits first, grouped by category and zone, in position order
+   with longer hits before the hits they contain; entity hits last. */
+static int category_order(const void *a, const void *b) {
+  const hit *x = a, *y = b;
+  int xe = x->kind == HIT_ENTITY, ye = y->kind == HIT_ENTITY;
+  if (xe != ye) return xe - ye;
+  if (x->owner != y->owner) return x->owner < y->owner ? -1 : 1;
+  if (x->zi != y->zi) return x->zi < y->zi ? -1 : 1;
+  if (x->start != y->start) return cmp_size(x->start, y->start);
+  if (x->end != y->end) return cmp_size(y->end, x->end);
+  if (x->from_pattern != y->from_pattern) return x->from_pattern - y->from_pattern;
+  return (x->rule > y->rule) - (x->rule < y->rule);
+}
+
+static uint32_t *count_of(bunryu_scanner *s, const hit *h) {
+  return &s->counts[h->from_pattern ? s->e->n_lits + (size_t)h->rule
+                                    : (size_t)h->rule];
+}
+
+static double weight_of(const bunryu_engine *e, const hit *h) {
+  return h->from_pattern ? e->pats[h->rule].weight : e->lits[h->rule].weight;
+}
+
+/*
+** Scores the category hits (a sorted run [0, n)): a hit inside a longer
+** hit of the same category does not count (so a keyword and the longer
+** keyword or negative term containing it are not both counted), and each
+** keyword or pattern counts at most max_count times.
+*/
+static void score_hits(bunryu_scanner *s, size_t n) {
+  const bunryu_engine *e = s->e;
+  for (size_t i = 0; i < n; i++) *count_of(s, &s->hits[i]) = 0;
+  size_t group_end = 0; /* end of the kept hits of the current group */
+  for (size_t i = 0; i < n; i++) {
+    hit *h = &s->hits[i];
+    bool new_group = i == 0 || h->owner != s->hits[i - 1].owner ||
+                     h->zi != s->hits[i - 1].zi;
+    if (new_group) group_end = 0;
+    h->counted = false;
+    h->weight = 0;
+    if (!new_group && h->end <= group_end) continue;
+    if (h->end > group_end) group_end = h->end;
+    const category_def *c = &e->cats[h->owner];
+    uint32_t *count = count_of(s, h);
+    if (c->max_count && *count >= c->max_count) continue;
+    (*count)++;
+    h->counted = true;
+    h->weight = weight_of(e, h) * c->zone_weight[h->zi];
+    s->scores[h->owner] += h->weight;
+  }
+}
+
+int score_document(bunryu_scanner *s) {
+  drop_ignored_hits(s);
+  if (s->n_hits > 1)
+    qsort(s->hits, s->n_hits, sizeof *s->hits, category_order);
+  size_t n = 0;
+  while (n < s->n_hits && s->hits[n].kind != HIT_ENTITY) n++;
+  score_hits(s, n);
+  return BUNRYU_OK;
+}
+
+/* ======================================================================
+** Entities
+** ==================================================================== */
+
+static size_t zone_mark_base(const bunryu_scanner *s, int zi) {
+  for (size_t i = 0; i < s->n_zones; i++)
+    if (s->zones[i].zi == zi) return s->zones[i].mark_base;
+  return 0;
+}
+
+static const char *zone_buffer(const bunryu_scanner *s, int zi) {
+  for (size_t i = 0; i < s->n_zones; i++)
+    if (s->zones[i].zi == zi) return s->zones[i].input;
+  return s->text;
+}
+
+/* Longest first, then higher priority, then earlier. */
+static int entity_order(const void *a, const void *b, const bunryu_engine *e) {
+  const hit *x = a, *y = b;
+  size_t lx = x->end - x->start, ly = y->end - y->start;
+  if (lx != ly) return cmp_size(ly, lx);
+  int px = e->ents[x->owner].priority, py = e->ents[y->owner].priority;
+  if (px != py) return px > py ? -1 : 1;
+  if (x->zi != y->zi) return x->zi < y->zi ? -1 : 1;
+  if (x->start != y->start) return cmp_size(x->start, y->start);
+  if (x->owner != y->owner) return x->owner < y->owner ? -1 : 1;
+  return (x->rule > y->rule) - (x->rule < y->rule);
+}
+
+static int position_order(const void *a, const void *b) {
+  const hit *x = a, *y = b;
+  if (x->zi != y->zi) return x->zi < y->zi ? -1 : 1;
+  return cmp_size(x->start, y->start);
+}
+
+/* A merge sort, because entity_order needs the engine (priorities) and
+   qsort has no context argument; the scratch buffer is the scanner's. */
+static void merge_sort_entities(hit *a, hit *tmp, size_t n,
+                                const bunryu_engine *e) {
+  if (n < 2) return;
+  size_t h = n / 2;
+  merge_sort_entities(a, tmp, h, e);
+  merge_sort_entities(a + h, tmp, n - h, e);
+  size_t i = 0, j = h, k = 0;
+  while (i < h && j < n)
+    tmp[k++] = entity_order(&a[j], &a[i], e) < 0 ? a[j++] : a[i++];
+  while (i < h) tmp[k++] = a[i++];
+  while (j < n) tmp[k++] = a[j++];
+  memcpy(a, tmp, n * sizeof *a);
+}
+
+static bool marks_clear(const uint64_t *marks, size_t from, size_t to) {
+  for (size_t i = from; i < to; i++)
+    if (marks[i >> 6] & (1ull << (i & 63))) return false;
+  return true;
+}
+
+static void marks_set(uint64_t *marks, size_t from, size_t to, bool on) {
+  for (size_t i = from; i < to; i++) {
+    if (on) marks[i >> 6] |= 1ull << (i & 63);
+    else marks[i >> 6] &= ~(1ull << (i & 63));
+  }
+}
+
+static int ensure_marks(bunryu_scanner *s, size_t bytes) {
+  size_t words = bytes / 64 + 1;
+  if (words <= s->cap_marks) return BUNRYU_OK;
+  uint64_t *m = mem_calloc(&s->m, words, sizeof *m);
+  if (!m) return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
+  mem_free(&s->m, s->marks, s->cap_marks * sizeof *s->marks);
+  s->marks = m;
+  s->cap_marks = words;
+  return BUNRYU_OK;
+}
+
+/*
+** Keeps the entity candidates that win their overlaps (longest, then
+** priority, then earliest), in position order, at hits[first..n_hits).
+*/
+static int select_entities(bunryu_scanner *s, size_t first) {
+  size_t n = s->n_hits - first;
+  hit *cand = s->hits + first;
+  if (mem_grow(&s->m, (void **)&s->sort_tmp, &s->cap_sort_tmp, n,
+               sizeof *s->sort_tmp) < 0)
+    return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
+  merge_sort_entities(cand, s->sort_tmp, n, s->e);
+  if (ensure_marks(s, s->title_len + s->text_len + 1) != BUNRYU_OK)
+    return s->result.error;
+  size_t kept = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t base = zone_mark_base(s, cand[i].zi);
+    size_t a = base + cand[i].start, b = base + cand[i].end;
+    if (b == a || !marks_clear(s->marks, a, b)) continue;
+    marks_set(s->marks, a, b, true);
+    cand[kept++] = cand[i];
+  }
+  for (size_t i = 0; i < kept; i++) {
+    size_t base = zone_mark_base(s, cand[i].zi);
+    marks_set(s->marks, base + cand[i].start, base + cand[i].end, false);
+  }
+  s->n_hits = first + kept;
+  if (kept > 1) qsort(cand, kept, sizeof *cand, position_order);
+  return BUNRYU_OK;
+}
+
+static size_t ent_slot(const bunryu_scanner *s, int type, const char *name,
+                       size_t n) {
+  size_t mask = s->n_ent_slots - 1;
+  size_t i = hash_bytes(name, n, (uint64_t)type) & mask;
+  for (;;) {
+    uint32_t v = s->ent_slots[i];
+    if (!v) return i;
+    const entity_rec *r = &s->ents[v - 1];
+    if (r->type == type && r->name_len == n && memcmp(r->name, name, n) == 0)
+      return i;
+    i = (i + 1) & mask;
+  }
+}
+
+static int rehash_entities(bunryu_scanner *s) {
+  size_t want = 64;
+  while (want < (s->n_ents + 1) * 2) want *= 2;
+  if (want <= s->n_ent_slots) return BUNRYU_OK;
+  uint32_t *slots = mem_calloc(&s->m, want, sizeof *slots);
+  if (!slots) return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
+  mem_free(&s->m, s->ent_slots, s->n_ent_slots * sizeof *s->ent_slots);
+  s->ent_slots = slots;
+  s->n_ent_slots = want;
+  for (size_t i = 0; i < s->n_ents; i++) {
+    const entity_rec *r = &s->ents[i];
+    s->ent_slots[ent_slot(s, r->type, r->name, r->name_len)] = (uint32_t)i + 1;
+  }
+  return BUNRYU_OK;
+}
+
+int entity_add(bunryu_scanner *s, int type, const char *name, size_t name_len,
+               int zi, size_t start, size_t end) {
+  if (rehash_entities(s) != BUNRYU_OK) return s->result.error;
+  size_t slot = ent_slot(s, type, name, name_len);
+  if (s->ent_slots[slot]) {
+    s->ents[s->ent_slots[slot] - 1].count++;
+    return BUNRYU_OK;
+  }
+  if (mem_grow(&s->m, (void **)&s->ents, &s->cap_ents, s->n_ents + 1,
+               sizeof *s->ents) < 0)
+    return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
+  const char *buf = zone_buffer(s, zi);
+  s->ents[s->n_ents] = (entity_rec){type, name, name_len, buf + start,
+                                    end - start, start, end, 1, zi};
+  s->ent_slots[slot] = (uint32_t)++s->n_ents;
+  return BUNRYU_OK;
+}
+
+int resolve_entities(bunryu_scanner *s) {
+  size_t first = 0;
+  while (first < s->n_hits && s->hits[first].kind != HIT_ENTITY) first++;
+  if (first == s->n_hits) return BUNRYU_OK;
+  if (select_entities(s, first) != BUNRYU_OK) return s->result.error;
+  for (size_t i = first; i < s->n_hits; i++) {
+    const hit *h = &s->hits[i];
+    if (entity_add(s, h->owner, h->name, h->name_len, h->zi, h->start,
+                   h->end) != BUNRYU_OK)
+      return s->result.error;
+  }
+  return BUNRYU_OK;
+}
+
+/* ======================================================================
+** Ranking and label
+** ==================================================================== */
+
+void rank_categories(bunryu_scanner *s, int forced_label) {
+  const bunryu_engine *e = s->e;
+  bunryu_result *r = &s->result;
+  size_t n = 0;
+  for (size_t c = 0; c < e->n_cats; c++) {
+    if (!(s->scores[c] > 0)) continue;
+    size_t j = n++; /* insertion: few categories */
+    while (j > 0 && s->scores[s->ranked[j - 1]] < s->scores[c]) {
+      s->ranked[j] = s->ranked[j - 1];
+      j--;
+    }
+    s->ranked[j] = (int)c;
+  }
+  r->n_ranked = n;
+  if (forced_label >= 0 && (size_t)forced_label < e->n_cats) {
+    r->label = forced_label;
+  } else if (forced_label == -1 && n > 0) {
+    const category_def *top = &e->cats[s->ranked[0]];
+    double th = top->threshold >= 0 ? top->threshold : e->threshold;
+    r->label = s->scores[s->ranked[0]] >= th ? s->ranked[0] : -1;
+  } else {
+    r->label = -1;
+  }
+}
+
+/* ======================================================================
+** Hooks
+** ==================================================================== */
+
+static const unsigned zone_bits[3] = {BUNRYU_ZONE_TITLE, BUNRYU_ZONE_LEAD,
+                                      BUNRYU_ZONE_BODY};
+
+static const char *hit_term(const bunryu_engine *e, const hit *h) {
+  if (h->kind == HIT_ENTITY) return h->name;
+  return h->from_pattern ? e->pats[h->rule].source : e->lits[h->rule].source;
+}
+
+static int fill_hook_hits(bunryu_scanner *s) {
+  if (!s->n_hits) return BUNRYU_OK;
+  if (mem_grow(&s->m, (void **)&s->hook_hits, &s->cap_hook_hits, s->n_hits,
+               sizeof *s->hook_hits) < 0)
+    return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
+  for (size_t i = 0; i < s->n_hits; i++) {
+    const hit *h = &s->hits[i];
+    bool ent = h->kind == HIT_ENTITY;
+    s->hook_hits[i] = (hook_hit){h->kind,        ent ? -1 : h->owner,
+                                 ent ? h->owner : -1, hit_term(s->e, h),
+                                 zone_bits[h->zi], h->start,
+                                 h->end,         h->weight};
+  }
+  return BUNRYU_OK;
+}
+
+int run_hooks(bunryu_scanner *s, char *err, size_t errlen) {
+  const bunryu_engine *e = s->e;
+  if (!e->hooks) {
+    rank_categories(s, -1);
+    return BUNRYU_OK;
+  }
+  if (fill_hook_hits(s) != BUNRYU_OK) return s->result.error;
+  hook_doc d = {s->title,     s->title_len, s->text,      s->text_len,
+                s->hook_hits, s->n_hits,    e->n_cats,    e->cat_names,
+                s->scores,    -1,           s};
+  int rc = e->hooks->run(s->hook_state, &d, e->lim.v[BUNRYU_LIMIT_LUA_INSTRUCTIONS],
+                         err, errlen);
+  if (rc != BUNRYU_OK) return rc;
+  rank_categories(s, d.label);
+  return BUNRYU_OK;
+}
+
+size_t hook_entity_count(const hook_doc *d) { return d->ctx->n_ents; }
+
+const hook_entity *hook_entity_get(const hook_doc *d, size_t i,
+                                   hook_entity *out) {
+  const bunryu_scanner *s = d->ctx;
+  if (i >= s->n_ents) return NULL;
+  const entity_rec *r = &s->ents[i];
+  *out = (hook_entity){s->e->ents[r->type].name, r->name, r->text, r->text_len,
+                       r->start, r->end, r->count, zone_bits[r->zi]};
+  return out;
+}
+
+static int type_id(const bunryu_engine *e, const char *type) {
+  for (size_t i = 0; i < e->n_ents; i++)
+    if (strcmp(e->ents[i].name, type) == 0) return (int)i;
+  return -1;
+}
+
+/* The zone of an offset of the hook's text (the body, or the whole input). */
+static int zone_of_offset(const bunryu_scanner *s, size_t start) {
+  for (size_t i = 0; i < s->n_zones; i++) {
+    const zone_text *z = &s->zones[i];
+    if (z->input == s->text && start >= z->base && start < z->base + z->len)
+      return z->zi;
+  }
+  return 2;
+}
+
+int hook_entity_add(hook_doc *d, const char *type, const char *name,
+                    size_t start, size_t end) {
+  bunryu_scanner *s = d->ctx;
+  int t = type_id(s->e, type);
+  if (t < 0 || !name || start > end || end > s->text_len) return BUNRYU_EINVAL;
+  const char *copy = arena_copy(s, name, strlen(name));
+  if (!copy) return BUNRYU_ENOMEM;
+  int rc = entity_add(s, t, copy, strlen(copy), zone_of_offset(s, start), start,
+                      end);
+  if (rc != BUNRYU_OK) s->result.error = BUNRYU_OK; /* reported by the hook */
+  return rc;
+}
+
+int hook_entity_drop(hook_doc *d, const char *type, const char *name) {
+  bunryu_scanner *s = d->ctx;
+  int t = type_id(s->e, type);
+  if (t < 0 || !name) return 0;
+  size_t n = strlen(name), w = 0;
+  for (size_t r = 0; r < s->n_ents; r++) {
+    const entity_rec *x = &s->ents[r];
+    if (x->type == t && x->name_len == n && memcmp(x->name, name, n) == 0)
+      continue;
+    s->ents[w++] = s->ents[r];
+  }
+  if (w == s->n_ents) return 0;
+  s->n_ents = w;
+  memset(s->ent_slots, 0, s->n_ent_slots * sizeof *s->ent_slots);
+  for (size_t i = 0; i < s->n_ents; i++) {
+    const entity_rec *x = &s->ents[i];
+    s->ent_slots[ent_slot(s, x->type, x->name, x->name_len)] = (uint32_t)i + 1;
+  }
+  return 1;
+}

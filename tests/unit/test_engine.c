@@ -1,0 +1,605 @@
+/*
+** test_engine.c — the engine through the public C API, without Lua:
+** scoring, zones, thresholds, entities, offsets into the input, errors,
+** limits, JSON, the allocator hook.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bunryu.h"
+#include "unit.h"
+
+/* ----------------------------------------------------------------------
+** Helpers
+** -------------------------------------------------------------------- */
+
+/* A small rule set: two categories and a company entity. */
+static bunryu_builder *small_rules(void) {
+  bunryu_builder *b = bunryu_builder_new();
+  int pol = bunryu_builder_add_category(b, "policy", "정책");
+  int com = bunryu_builder_add_category(b, "company", "기업");
+  bunryu_builder_set_zone_weight(b, pol, BUNRYU_ZONE_TITLE, 3.0);
+  bunryu_builder_set_zone_weight(b, com, BUNRYU_ZONE_TITLE, 3.0);
+  bunryu_builder_add_keyword(b, pol, "법안", 2.0, 0, 0);
+  bunryu_builder_add_keyword(b, pol, "국회", 1.0, 0, BUNRYU_LIT_WORD);
+  bunryu_builder_add_keyword(b, com, "출시", 1.0, 0, 0);
+  bunryu_builder_add_keyword(b, com, "투자", 1.0, 0, 0);
+  int firm = bunryu_builder_add_entity_type(b, "company", 0);
+  bunryu_builder_add_alias(b, firm, "OpenAI", "오픈AI", BUNRYU_LIT_WORD);
+  bunryu_builder_add_alias(b, firm, "OpenAI", "OpenAI", BUNRYU_LIT_CASELESS);
+  bunryu_builder_add_alias(b, firm, "Meta", "메타", BUNRYU_LIT_WORD);
+  bunryu_builder_add_alias(b, firm, "Microsoft", "MS", 0);
+  return b;
+}
+
+static bunryu_engine *build(bunryu_builder *b) {
+  bunryu_engine *e = NULL;
+  int rc = bunryu_builder_build(b, &e);
+  unit_check(rc == BUNRYU_OK, __FILE__, __LINE__, "build",
+             bunryu_builder_error(b));
+  bunryu_builder_free(b);
+  return e;
+}
+
+typedef struct fixture {
+  bunryu_engine *e;
+  bunryu_scanner *s;
+  const bunryu_result *r;
+  int rc;
+} fixture;
+
+static fixture scan_with(bunryu_builder *b, const char *text, size_t len,
+                         unsigned flags) {
+  fixture f = {0};
+  f.e = build(b);
+  f.s = f.e ? bunryu_scanner_new(f.e, NULL, 0) : NULL;
+  if (f.s) f.rc = bunryu_scan(f.s, text, len, flags, &f.r);
+  return f;
+}
+
+static void fixture_free(fixture *f) {
+  bunryu_scanner_free(f->s);
+  bunryu_engine_free(f->e);
+}
+
+/* The entity of a result named `name`: its index, or -1. */
+static int find_entity(const bunryu_result *r, const char *name) {
+  for (size_t i = 0; i < bunryu_result_entity_count(r); i++) {
+    const char *n;
+    bunryu_result_entity(r, i, NULL, &n, NULL, NULL, NULL, NULL, NULL, NULL);
+    if (!strcmp(n, name)) return (int)i;
+  }
+  return -1;
+}
+
+static size_t entity_start(const bunryu_result *r, int i) {
+  size_t start = (size_t)-1;
+  bunryu_result_entity(r, (size_t)i, NULL, NULL, NULL, NULL, &start, NULL,
+                       NULL, NULL);
+  return start;
+}
+
+static size_t entity_end(const bunryu_result *r, int i) {
+  size_t end = (size_t)-1;
+  bunryu_result_entity(r, (size_t)i, NULL, NULL, NULL, NULL, NULL, &end, NULL,
+                       NULL);
+  return end;
+}
+
+static size_t entity_count(const bunryu_result *r, int i) {
+  size_t n = 0;
+  bunryu_result_entity(r, (size_t)i, NULL, NULL, NULL, NULL, NULL, NULL, &n,
+                       NULL);
+  return n;
+}
+
+#define ASSERT_LABEL(builder, text, want)                                   \
+  do {                                                                      \
+    fixture f_ = scan_with((builder), (text), strlen(text), 0);            \
+    CHECK_STR(f_.r ? bunryu_result_label(f_.r) : "(no result)", (want));   \
+    fixture_free(&f_);                                                      \
+  } while (0)
+
+/* ----------------------------------------------------------------------
+** Scoring and labels
+** -------------------------------------------------------------------- */
+
+TEST(engine_title_weight_decides_label) {
+  /* Title 법안 (2 x 3 = 6) outweighs two body 출시 hits (2). */
+  ASSERT_LABEL(small_rules(), "법안 처리 지연\n\n신제품 출시와 출시 일정", "policy");
+  ASSERT_LABEL(small_rules(), "신제품 출시\n\n법안 이야기", "company");
+}
+
+TEST(engine_scores_are_ranked_with_values) {
+  const char *doc = "국회 법안 통과\n\n출시";
+  fixture f = scan_with(small_rules(), doc, strlen(doc), 0);
+  CHECK_INT(f.rc, BUNRYU_OK);
+  CHECK_SIZE(bunryu_result_category_count(f.r), 2);
+  CHECK_STR(bunryu_result_category_name(f.r, 0), "policy");
+  CHECK(bunryu_result_category_score(f.r, 0) == 9.0); /* (2 + 1) x 3 */
+  CHECK(bunryu_result_category_score(f.r, 1) == 1.0);
+  fixture_free(&f);
+}
+
+TEST(engine_no_label_below_threshold) {
+  bunryu_builder *b = small_rules();
+  bunryu_builder_set_threshold(b, -1, 5.0);
+  ASSERT_LABEL(b, "제목\n\n법안", NULL);
+  b = small_rules();
+  bunryu_builder_set_threshold(b, 0, 10.0); /* policy only */
+  ASSERT_LABEL(b, "국회 법안\n\n본문", NULL);
+}
+
+TEST(engine_empty_document_has_no_label) {
+  fixture f = scan_with(small_rules(), "", 0, 0);
+  CHECK_INT(f.rc, BUNRYU_OK);
+  CHECK(bunryu_result_label(f.r) == NULL);
+  CHECK_SIZE(bunryu_result_category_count(f.r), 0);
+  fixture_free(&f);
+}
+
+TEST(engine_keyword_inside_longer_keyword_counts_once) {
+  bunryu_builder *b = bunryu_builder_new();
+  int c = bunryu_builder_add_category(b, "law", NULL);
+  bunryu_builder_add_keyword(b, c, "기본법", 1.0, 0, 0);
+  bunryu_builder_add_keyword(b, c, "AI 기본법", 5.0, 0, 0);
+  fixture f = scan_with(b, "제목\n\nAI 기본법 제정", strlen("제목\n\nAI 기본법 제정"), 0);
+  CHECK(bunryu_result_category_score(f.r, 0) == 5.0);
+  fixture_free(&f);
+}
+
+TEST(engine_negative_keyword_suppresses_what_it_contains) {
+  bunryu_builder *b = bunryu_builder_new();
+  int c = bunryu_builder_add_category(b, "law", NULL);
+  bunryu_builder_add_keyword(b, c, "법", 1.0, 0, 0);
+  bunryu_builder_add_keyword(b, c, "방법", -0.5, 0, 0);
+  const char *doc = "제목\n\n새로운 방법과 법";
+  fixture f = scan_with(b, doc, strlen(doc), 0);
+  CHECK(bunryu_result_category_score(f.r, 0) == 0.5); /* 1 - 0.5 */
+  fixture_free(&f);
+}
+
+TEST(engine_max_count_caps_repeats) {
+  bunryu_builder *b = bunryu_builder_new();
+  int c = bunryu_builder_add_category(b, "x", NULL);
+  bunryu_builder_add_keyword(b, c, "규제", 1.0, 0, 0);
+  bunryu_builder_set_max_count(b, c, 2);
+  const char *doc = "t\n\n규제 규제 규제 규제";
+  fixture f = scan_with(b, doc, strlen(doc), 0);
+  CHECK(bunryu_result_category_score(f.r, 0) == 2.0);
+  fixture_free(&f);
+}
+
+TEST(engine_keyword_limited_to_a_zone) {
+  bunryu_builder *b = bunryu_builder_new();
+  int c = bunryu_builder_add_category(b, "x", NULL);
+  bunryu_builder_add_keyword(b, c, "속보", 1.0, BUNRYU_ZONE_TITLE, 0);
+  ASSERT_LABEL(b, "본문만\n\n속보", NULL);
+  b = bunryu_builder_new();
+  c = bunryu_builder_add_category(b, "x", NULL);
+  bunryu_builder_add_keyword(b, c, "속보", 1.0, BUNRYU_ZONE_TITLE, 0);
+  ASSERT_LABEL(b, "속보\n\n본문", "x");
+}
+
+TEST(engine_lead_zone_is_the_first_lines) {
+  bunryu_builder *b = bunryu_builder_new();
+  int c = bunryu_builder_add_category(b, "x", NULL);
+  bunryu_builder_set_zone_weight(b, c, BUNRYU_ZONE_LEAD, 2.0);
+  bunryu_builder_add_keyword(b, c, "계약", 1.0, 0, 0);
+  bunryu_builder_set_limit(b, BUNRYU_LIMIT_LEAD_BYTES, 10);
+  const char *doc = "제목\n\n첫 줄에 계약이 있다\n둘째 줄에도 계약";
+  fixture f = scan_with(b, doc, strlen(doc), 0);
+  CHECK(bunryu_result_category_score(f.r, 0) == 3.0); /* lead 2 + body 1 */
+  fixture_free(&f);
+}
+
+/* ----------------------------------------------------------------------
+** Entities, boundaries and offsets
+** -------------------------------------------------------------------- */
+
+TEST(engine_entity_counts_and_first_span) {
+  const char *doc = "오픈AI 소식\n\n오픈AI는 새 모델을, 오픈AI의 경쟁사 메타는 다른 모델을";
+  fixture f = scan_with(small_rules(), doc, strlen(doc), 0);
+  int i = find_entity(f.r, "OpenAI");
+  CHECK(i >= 0);
+  if (i >= 0) {
+    CHECK_SIZE(entity_start(f.r, i), 0);
+    CHECK_SIZE(entity_end(f.r, i), strlen("오픈AI"));
+    CHECK_SIZE(entity_count(f.r, i), 3);
+  }
+  CHECK(find_entity(f.r, "Meta") >= 0);
+  fixture_free(&f);
+}
+
+TEST(engine_whole_word_alias_not_inside_longer_word) {
+  const char *doc = "제목\n\n메타버스 플랫폼과 드라마";
+  fixture f = scan_with(small_rules(), doc, strlen(doc), 0);
+  CHECK(find_entity(f.r, "Meta") < 0);
+  fixture_free(&f);
+}
+
+TEST(engine_latin_alias_only_at_word_edges) {
+  const char *doc = "제목\n\nMSG와 AIMS는 MS의 제품이 아니다";
+  fixture f = scan_with(small_rules(), doc, strlen(doc), 0);
+  int i = find_entity(f.r, "Microsoft");
+  CHECK(i >= 0);
+  if (i >= 0) {
+    CHECK_SIZE(entity_count(f.r, i), 1);
+    CHECK_SIZE(entity_start(f.r, i), strlen("제목\n\nMSG와 AIMS는 "));
+  }
+  fixture_free(&f);
+}
+
+TEST(engine_exact_case_alias_rejects_other_case) {
+  const char *doc = "제목\n\nms 단위와 Ms. Kim";
+  fixture f = scan_with(small_rules(), doc, strlen(doc), 0);
+  CHECK(find_entity(f.r, "Microsoft") < 0);
+  fixture_free(&f);
+}
+
+TEST(engine_fullwidth_caseless_alias_maps_to_input_bytes) {
+  /* ＯｐｅｎＡＩ is 6 full-width letters of 3 bytes each. */
+  const char *doc = "제목\n\n회사 ＯｐｅｎＡＩ 발표";
+  fixture f = scan_with(small_rules(), doc, strlen(doc), 0);
+  int i = find_entity(f.r, "OpenAI");
+  CHECK(i >= 0);
+  if (i >= 0) {
+    size_t start = strlen("제목\n\n회사 ");
+    CHECK_SIZE(entity_start(f.r, i), start);
+    CHECK_SIZE(entity_end(f.r, i), start + 18);
+  }
+  fixture_free(&f);
+}
+
+TEST(engine_nfd_hangul_hits_map_to_input_bytes) {
+  /* 메타 written as conjoining jamo (NFD): ᄆ ᅦ ᄐ ᅡ, 12 bytes. */
+  const char *doc = "제목\n\n새 \xe1\x84\x86\xe1\x85\xa6\xe1\x84\x90\xe1\x85\xa1는 발표";
+  fixture f = scan_with(small_rules(), doc, strlen(doc), 0);
+  int i = find_entity(f.r, "Meta");
+  CHECK(i >= 0);
+  if (i >= 0) {
+    size_t start = strlen("제목\n\n새 ");
+    CHECK_SIZE(entity_start(f.r, i), start);
+    CHECK_SIZE(entity_end(f.r, i), start + 12);
+  }
+  fixture_free(&f);
+}
+
+TEST(engine_zero_width_space_inside_a_name_still_matches) {
+  const char *doc = "제목\n\n오픈\xe2\x80\x8b" "AI는 발표";
+  fixture f = scan_with(small_rules(), doc, strlen(doc), 0);
+  int i = find_entity(f.r, "OpenAI");
+  CHECK(i >= 0);
+  if (i >= 0) CHECK_SIZE(entity_end(f.r, i) - entity_start(f.r, i), 11);
+  fixture_free(&f);
+}
+
+TEST(engine_longer_entity_wins_overlap_then_priority) {
+  bunryu_builder *b = bunryu_builder_new();
+  int firm = bunryu_builder_add_entity_type(b, "company", 1);
+  int law = bunryu_builder_add_entity_type(b, "law", 5);
+  bunryu_builder_add_alias(b, firm, "Apple", "애플", 0);
+  bunryu_builder_add_alias(b, firm, "Apple Music", "애플뮤직", 0);
+  bunryu_builder_add_alias(b, law, "Apple Law", "애플", 0);
+  const char *doc = "제목\n\n애플뮤직 그리고 애플";
+  fixture f = scan_with(b, doc, strlen(doc), 0);
+  CHECK(find_entity(f.r, "Apple Music") >= 0);
+  CHECK(find_entity(f.r, "Apple Law") >= 0); /* same span: priority 5 wins */
+  CHECK(find_entity(f.r, "Apple") < 0);
+  fixture_free(&f);
+}
+
+TEST(engine_entity_pattern_name_group_and_alias_mapping) {
+  bunryu_builder *b = bunryu_builder_new();
+  int law = bunryu_builder_add_entity_type(b, "law", 0);
+  bunryu_builder_add_alias(b, law, "AI Act", "EU AI 법", 0);
+  CHECK_INT(bunryu_builder_add_entity_pattern(b, law, "「(?<name>[^」]{1,40})」", 0),
+            BUNRYU_OK);
+  const char *doc = "제목\n\n「개인정보 보호법」과 「EU AI 법」";
+  fixture f = scan_with(b, doc, strlen(doc), 0);
+  int i = find_entity(f.r, "개인정보 보호법");
+  CHECK(i >= 0);
+  if (i >= 0) CHECK_SIZE(entity_start(f.r, i), strlen("제목\n\n「"));
+  CHECK(find_entity(f.r, "AI Act") >= 0);
+  fixture_free(&f);
+}
+
+TEST(engine_ignored_spans_do_not_count) {
+  bunryu_builder *b = small_rules();
+  CHECK_INT(bunryu_builder_add_ignore(b, "(?m)^출처:.*$", 0), BUNRYU_OK);
+  const char *doc = "제목\n\n본문\n출처: 오픈AI 법안 블로그";
+  fixture f = scan_with(b, doc, strlen(doc), 0);
+  CHECK_SIZE(bunryu_result_entity_count(f.r), 0);
+  CHECK_SIZE(bunryu_result_category_count(f.r), 0);
+  fixture_free(&f);
+}
+
+TEST(engine_category_pattern_scores) {
+  bunryu_builder *b = bunryu_builder_new();
+  int c = bunryu_builder_add_category(b, "bill", NULL);
+  CHECK_INT(bunryu_builder_add_pattern(b, c, "(?<![A-Za-z0-9])SB\\s?\\d{2,5}", 2.0, 0, 0),
+            BUNRYU_OK);
+  const char *doc = "제목\n\n캘리포니아 SB 1047과 SB1001, ASB 12";
+  fixture f = scan_with(b, doc, strlen(doc), 0);
+  CHECK(bunryu_result_category_score(f.r, 0) == 4.0);
+  fixture_free(&f);
+}
+
+TEST(engine_scan_zones_offsets_are_per_zone) {
+  bunryu_builder *b = small_rules();
+  bunryu_engine *e = build(b);
+  bunryu_scanner *s = bunryu_scanner_new(e, NULL, 0);
+  const bunryu_result *r;
+  const char *title = "메타 발표", *body = "본문에 오픈AI가";
+  CHECK_INT(bunryu_scan_zones(s, title, strlen(title), body, strlen(body), 0, &r),
+            BUNRYU_OK);
+  int i = find_entity(r, "OpenAI");
+  CHECK(i >= 0);
+  if (i >= 0) CHECK_SIZE(entity_start(r, i), strlen("본문에 "));
+  i = find_entity(r, "Meta");
+  unsigned zone = 0;
+  if (i >= 0)
+    bunryu_result_entity(r, (size_t)i, NULL, NULL, NULL, NULL, NULL, NULL, NULL, &zone);
+  CHECK(zone == BUNRYU_ZONE_TITLE);
+  bunryu_scanner_free(s);
+  bunryu_engine_free(e);
+}
+
+/* ----------------------------------------------------------------------
+** Errors and limits
+** -------------------------------------------------------------------- */
+
+TEST(engine_invalid_utf8_fails_or_is_replaced) {
+  const char doc[] = "제목\n\n오픈AI \xff\xfe 법안";
+  fixture f = scan_with(small_rules(), doc, sizeof doc - 1, 0);
+  CHECK_INT(f.rc, BUNRYU_EUTF8);
+  CHECK(strstr(bunryu_result_error_message(f.r), "invalid UTF-8") != NULL);
+  CHECK_INT(bunryu_result_error(f.r), BUNRYU_EUTF8);
+  const bunryu_result *r;
+  CHECK_INT(bunryu_scan(f.s, doc, sizeof doc - 1, BUNRYU_SCAN_REPLACE_INVALID, &r),
+            BUNRYU_OK);
+  int i = find_entity(r, "OpenAI");
+  CHECK(i >= 0);
+  if (i >= 0) CHECK_SIZE(entity_start(r, i), strlen("제목\n\n"));
+  fixture_free(&f);
+}
+
+TEST(engine_nul_bytes_are_text) {
+  const char doc[] = "제목\n\n\0오픈AI\0법안";
+  fixture f = scan_with(small_rules(), doc, sizeof doc - 1, 0);
+  CHECK_INT(f.rc, BUNRYU_OK);
+  CHECK(find_entity(f.r, "OpenAI") >= 0);
+  fixture_free(&f);
+}
+
+TEST(engine_oversized_input_is_an_error_not_a_truncation) {
+  bunryu_builder *b = small_rules();
+  bunryu_builder_set_limit(b, BUNRYU_LIMIT_INPUT_BYTES, 16);
+  const char *doc = "제목\n\n이 문서는 열여섯 바이트보다 길다";
+  fixture f = scan_with(b, doc, strlen(doc), 0);
+  CHECK_INT(f.rc, BUNRYU_ETOOBIG);
+  CHECK(strstr(bunryu_result_error_message(f.r), "BUNRYU_LIMIT_INPUT_BYTES"));
+  fixture_free(&f);
+}
+
+TEST(engine_catastrophic_regex_is_a_limit_error) {
+  bunryu_builder *b = bunryu_builder_new();
+  int c = bunryu_builder_add_category(b, "x", NULL);
+  CHECK_INT(bunryu_builder_add_pattern(b, c, "(a+)+$", 1.0, 0, 0), BUNRYU_OK);
+  char doc[4096];
+  memset(doc, 'a', sizeof doc - 2);
+  doc[sizeof doc - 2] = 'b';
+  doc[sizeof doc - 1] = '\0';
+  fixture f = scan_with(b, doc, strlen(doc), 0);
+  CHECK_INT(f.rc, BUNRYU_ELIMIT);
+  /* The scanner stays usable. */
+  const bunryu_result *r;
+  CHECK_INT(bunryu_scan(f.s, "aaa", 3, 0, &r), BUNRYU_OK);
+  fixture_free(&f);
+}
+
+TEST(engine_hit_limit_is_an_error) {
+  bunryu_builder *b = small_rules();
+  bunryu_builder_set_limit(b, BUNRYU_LIMIT_HITS, 3);
+  const char *doc = "t\n\n법안 법안 법안 법안 법안";
+  fixture f = scan_with(b, doc, strlen(doc), 0);
+  CHECK_INT(f.rc, BUNRYU_ELIMIT);
+  CHECK(strstr(bunryu_result_error_message(f.r), "BUNRYU_LIMIT_HITS"));
+  fixture_free(&f);
+}
+
+TEST(engine_bad_rules_are_diagnosed) {
+  bunryu_builder *b = bunryu_builder_new();
+  int c = bunryu_builder_add_category(b, "x", NULL);
+  CHECK_INT(bunryu_builder_add_category(b, "x", NULL), BUNRYU_ERULE);
+  bunryu_builder_set_location(b, "rules/x.lua", 7);
+  CHECK_INT(bunryu_builder_add_pattern(b, c, "ab(c", 1.0, 0, 0), BUNRYU_ERULE);
+  CHECK_INT(bunryu_builder_add_keyword(b, c, "\xe2\x80\x8b", 1.0, 0, 0), BUNRYU_ERULE);
+  int firm = bunryu_builder_add_entity_type(b, "company", 0);
+  CHECK_INT(bunryu_builder_add_alias(b, firm, "Apple", "애플", 0), BUNRYU_OK);
+  CHECK_INT(bunryu_builder_add_alias(b, firm, "Apple", "애플", 0), BUNRYU_OK);
+  CHECK_INT(bunryu_builder_add_alias(b, firm, "Apple Inc", "애플", 0), BUNRYU_ERULE);
+  int sev, line, off;
+  const char *file;
+  const char *msg = bunryu_builder_diag(b, 1, &sev, &file, &line, &off);
+  CHECK(msg && strstr(msg, "offset 4"));
+  CHECK_STR(file, "rules/x.lua");
+  CHECK_INT(line, 7);
+  CHECK_INT(off, 4);
+  CHECK(strstr(bunryu_builder_error(b), "two canonical names") != NULL);
+  bunryu_engine *e = NULL;
+  CHECK_INT(bunryu_builder_build(b, &e), BUNRYU_ERULE);
+  CHECK(e == NULL);
+  bunryu_builder_free(b);
+}
+
+TEST(engine_bad_arguments_are_einval) {
+  CHECK_INT(bunryu_builder_add_keyword(NULL, 0, "x", 1, 0, 0), BUNRYU_EINVAL);
+  bunryu_builder *b = bunryu_builder_new();
+  CHECK_INT(bunryu_builder_add_keyword(b, 3, "x", 1, 0, 0), BUNRYU_EINVAL);
+  CHECK_INT(bunryu_builder_set_limit(b, BUNRYU_LIMIT_COUNT_, 1), BUNRYU_EINVAL);
+  CHECK(bunryu_scanner_new(NULL, NULL, 0) == NULL);
+  CHECK_INT(bunryu_scan(NULL, "x", 1, 0, NULL), BUNRYU_EINVAL);
+  bunryu_builder_free(b);
+  CHECK_STR(bunryu_strerror(BUNRYU_ELIMIT), "a limit was exceeded");
+  CHECK_STR(bunryu_version(), BUNRYU_VERSION_STRING);
+}
+
+TEST(engine_fifty_megabytes_scan) {
+  size_t n = 50u * 1024 * 1024;
+  char *doc = malloc(n + 1);
+  CHECK(doc != NULL);
+  if (!doc) return;
+  const char *line = "오픈AI와 국회가 법안을 논의했다. ";
+  size_t k = strlen(line), pos = 0;
+  memcpy(doc, "제목\n\n", 8);
+  pos = 8;
+  while (pos + k < n) {
+    memcpy(doc + pos, line, k);
+    pos += k;
+  }
+  bunryu_builder *b = small_rules();
+  bunryu_builder_set_limit(b, BUNRYU_LIMIT_HITS, 8000000); /* 3 per line */
+  fixture f = scan_with(b, doc, pos, 0);
+  CHECK_INT(f.rc, BUNRYU_OK);
+  int i = find_entity(f.r, "OpenAI");
+  CHECK(i >= 0);
+  if (i >= 0) CHECK_SIZE(entity_count(f.r, i), (pos - 8) / k);
+  CHECK_STR(bunryu_result_label(f.r), "policy");
+  fixture_free(&f);
+  free(doc);
+}
+
+/* ----------------------------------------------------------------------
+** JSON
+** -------------------------------------------------------------------- */
+
+TEST(engine_json_matches_the_output_format) {
+  const char *doc = "오픈AI 법안\n\n본문";
+  fixture f = scan_with(small_rules(), doc, strlen(doc), 0);
+  const char *json = bunryu_result_json(f.r, "doc-1", "a/doc-1.txt",
+                                        BUNRYU_JSON_NO_TIMING, NULL);
+  CHECK_STR(json,
+            "{\"id\": \"doc-1\", \"path\": \"a/doc-1.txt\", \"label\": \"policy\", "
+            "\"categories\": [{\"name\": \"policy\", \"score\": 6.0}], "
+            "\"entities\": [{\"type\": \"company\", \"name\": \"OpenAI\", "
+            "\"text\": \"오픈AI\", \"start\": 0, \"end\": 8, \"count\": 1, "
+            "\"zone\": \"title\"}]}");
+  json = bunryu_result_json(f.r, NULL, NULL, 0, NULL);
+  CHECK(json && strstr(json, "\"elapsed_us\": "));
+  fixture_free(&f);
+}
+
+TEST(engine_json_escapes_any_bytes) {
+  bunryu_builder *b = bunryu_builder_new();
+  int law = bunryu_builder_add_entity_type(b, "law", 0);
+  bunryu_builder_add_entity_pattern(b, law, "<(?<name>[^>]*)>", 0);
+  const char doc[] = "t\n\n<a\"b\\c\x01\t\xf0\x9f\x98\x80\xe2\x80\xa8\xff>";
+  fixture f = scan_with(b, doc, sizeof doc - 1, BUNRYU_SCAN_REPLACE_INVALID);
+  const char *json = bunryu_result_json(f.r, "id\n\"x\"", NULL,
+                                        BUNRYU_JSON_NO_TIMING, NULL);
+  CHECK(json != NULL);
+  if (json) {
+    CHECK(strstr(json, "\"id\": \"id\\n\\\"x\\\"\"") != NULL);
+    CHECK(strstr(json, "a\\\"b\\\\c\\u0001\\t\xf0\x9f\x98\x80\\u2028") != NULL);
+    CHECK(strstr(json, "\\ufffd") != NULL); /* the raw \xff in "text" */
+    for (const unsigned char *p = (const unsigned char *)json; *p; p++)
+      CHECK(*p >= 0x20);
+  }
+  fixture_free(&f);
+}
+
+TEST(engine_json_error_record) {
+  const char doc[] = "\xc3";
+  fixture f = scan_with(small_rules(), doc, 1, 0);
+  const char *json = bunryu_result_json(f.r, "bad", "x/bad.txt",
+                                        BUNRYU_JSON_NO_TIMING, NULL);
+  CHECK_STR(json, "{\"id\": \"bad\", \"path\": \"x/bad.txt\", "
+                  "\"error\": \"invalid UTF-8 at byte 0\"}");
+  fixture_free(&f);
+}
+
+/* ----------------------------------------------------------------------
+** Allocation and lifetimes
+** -------------------------------------------------------------------- */
+
+typedef struct counting {
+  long live;       /* blocks not yet freed */
+  long budget;     /* allocations left before failing; < 0: unlimited */
+} counting;
+
+static void *counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  counting *c = ud;
+  (void)osize;
+  if (nsize == 0) {
+    if (ptr) c->live--;
+    free(ptr);
+    return NULL;
+  }
+  if (c->budget == 0) return NULL;
+  if (c->budget > 0) c->budget--;
+  void *p = realloc(ptr, nsize);
+  if (p && !ptr) c->live++;
+  return p;
+}
+
+/* Runs the whole API once with an allocator that fails after `budget`
+   allocations; returns whether it got a classification through. */
+static int run_with_budget(counting *c) {
+  bunryu_builder *b = bunryu_builder_new_with_alloc(counting_alloc, c);
+  if (!b) return 0;
+  int pol = bunryu_builder_add_category(b, "policy", NULL);
+  int firm = bunryu_builder_add_entity_type(b, "company", 0);
+  if (pol >= 0) bunryu_builder_add_keyword(b, pol, "법안", 1, 0, 0);
+  if (pol >= 0) bunryu_builder_add_pattern(b, pol, "국회\\S*", 1, 0, 0);
+  if (firm >= 0) bunryu_builder_add_alias(b, firm, "OpenAI", "ＯｐｅｎＡＩ", BUNRYU_LIT_CASELESS);
+  bunryu_engine *e = NULL;
+  bunryu_builder_build(b, &e);
+  bunryu_builder_free(b);
+  if (!e) return 0;
+  bunryu_scanner *s = bunryu_scanner_new(e, NULL, 0);
+  bunryu_engine_free(e);
+  if (!s) return 0;
+  const bunryu_result *r;
+  const char *doc = "국회 법안\n\nopenai 와 ＯＰＥＮＡＩ 법안";
+  int rc = bunryu_scan(s, doc, strlen(doc), BUNRYU_SCAN_EVIDENCE, &r);
+  const char *json = bunryu_result_json(r, "x", NULL, BUNRYU_JSON_EVIDENCE, NULL);
+  int ok = rc == BUNRYU_OK && json && bunryu_result_label(r);
+  bunryu_scanner_free(s);
+  return ok;
+}
+
+TEST(engine_allocator_hook_sees_everything_freed) {
+  counting c = {0, -1};
+  CHECK(run_with_budget(&c));
+  CHECK_INT(c.live, 0);
+}
+
+TEST(engine_allocation_failures_never_crash_or_leak) {
+  int succeeded = 0;
+  for (long budget = 0; budget < 400 && !succeeded; budget++) {
+    counting c = {0, budget};
+    succeeded = run_with_budget(&c);
+    if (c.live != 0) {
+      char msg[64];
+      snprintf(msg, sizeof msg, "budget %ld leaked %ld blocks", budget, c.live);
+      CHECK(unit_check(0, __FILE__, __LINE__, "no leak", msg));
+      break;
+    }
+  }
+  CHECK(succeeded);
+}
+
+TEST(engine_outlives_its_handle_while_scanners_exist) {
+  bunryu_engine *e = build(small_rules());
+  bunryu_scanner *s1 = bunryu_scanner_new(e, NULL, 0);
+  bunryu_scanner *s2 = bunryu_scanner_new(e, NULL, 0);
+  bunryu_engine_free(e);
+  const bunryu_result *r;
+  CHECK_INT(bunryu_scan(s1, "법안", strlen("법안"), 0, &r), BUNRYU_OK);
+  bunryu_scanner_free(s1);
+  CHECK_INT(bunryu_scan(s2, "법안", strlen("법안"), 0, &r), BUNRYU_OK);
+  CHECK_STR(bunryu_result_label(r), "policy");
+  bunryu_scanner_free(s2);
+}
