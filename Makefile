@@ -22,7 +22,7 @@ CWARNS  := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
 OPT     ?= -O2 -g
 CFLAGS  ?=
 CFLAGS  += -std=c11 $(OPT) $(CWARNS) -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-           -fPIC -fvisibility=hidden -Iinclude -Icore -Ilua $(PKG_CFLAGS) \
+           -fPIC -fvisibility=hidden -Iinclude -iquote core -iquote lua -iquote cli $(PKG_CFLAGS) \
            -DPCRE2_CODE_UNIT_WIDTH=8
 LDLIBS  += $(PKG_LIBS) -lpthread -lm
 

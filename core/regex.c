@@ -1,0 +1,330 @@
+/*
+** regex.c — PCRE2 (8-bit) behind the interface of regex.h: compile with
+** JIT, match with limits, every byte through the library's mem hook.
+**
+** Ownership: a `regex` is immutable once compiled and may be shared by any
+** number of threads; a `regex_scratch` belongs to one thread and holds what
+** pcre2_match() writes (match data, JIT stack, match context). Neither keeps
+** global state: each carries its own copy of the mem hook, which is what the
+** PCRE2 general context points at.
+**
+** The one allocation that does not go through the hook is the executable
+** memory of JIT code, which PCRE2 (SLJIT) maps itself.
+*/
+#include "regex.h"
+
+#include <stdint.h>
+#include <string.h>
+
+#include <pcre2.h>
+
+#include "limits.h"
+
+struct regex {
+  mem m;              /* the hook; pcre2 code keeps a pointer to this copy */
+  pcre2_code *code;
+  uint32_t captures;  /* highest capture group number */
+  bool jit;
+};
+
+struct regex_scratch {
+  mem m;                          /* the hook; gctx points to this copy */
+  pcre2_general_context *gctx;
+  pcre2_match_context *mctx;
+  pcre2_jit_stack *jit_stack;
+  pcre2_match_data *md;
+};
+
+/* The JIT stack starts small and may grow up to JIT_STACK_MAX: deep enough
+   for real patterns (PCRE2's default without a stack is 32 KiB), small enough
+   that a thread's scratch stays cheap. */
+#define JIT_STACK_START (32u * 1024u)
+#define JIT_STACK_MAX (512u * 1024u)
+
+/* Capture pairs a fresh scratch can hold; grown on demand. */
+#define OVECTOR_PAIRS_INITIAL 16u
+
+/* ======================================================================
+** PCRE2 memory through the mem hook
+** ==================================================================== */
+
+/*
+** PCRE2's free callback receives no size, while our hook wants one (it may
+** count bytes against a cap). So every block carries its size in a header
+** aligned like malloc's own blocks.
+*/
+typedef union block_header {
+  size_t size;
+  max_align_t align;
+} block_header;
+
+static void *pcre_alloc(PCRE2_SIZE size, void *ud) {
+  const mem *m = ud;
+  if (size > SIZE_MAX - sizeof(block_header)) return NULL;
+  block_header *h = mem_alloc(m, sizeof(block_header) + size);
+  if (!h) return NULL;
+  h->size = size;
+  return h + 1;
+}
+
+static void pcre_free(void *p, void *ud) {
+  if (!p) return;
+  const mem *m = ud;
+  block_header *h = (block_header *)p - 1;
+  mem_free(m, h, sizeof(block_header) + h->size);
+}
+
+static pcre2_general_context *general_context_new(mem *m) {
+  return pcre2_general_context_create(pcre_alloc, pcre_free, m);
+}
+
+/* ======================================================================
+** Compile
+** ==================================================================== */
+
+static void write_error(char *err, size_t errlen, const char *msg) {
+  if (!err || errlen == 0) return;
+  size_t n = strlen(msg);
+  if (n >= errlen) n = errlen - 1;
+  memcpy(err, msg, n);
+  err[n] = '\0';
+}
+
+/* PCRE2's text for a compile error code; truncated to fit. */
+static void write_pcre_error(char *err, size_t errlen, int code) {
+  if (!err || errlen == 0) return;
+  /* pcre2_get_error_message truncates (and NUL-terminates) on its own. */
+  if (pcre2_get_error_message(code, (PCRE2_UCHAR *)err, errlen) ==
+      PCRE2_ERROR_BADDATA)
+    write_error(err, errlen, "unknown PCRE2 error");
+}
+
+/*
+** UTF + UCP: the engine's text is UTF-8 and \w, \b, \d must know Hangul.
+** USE_OFFSET_LIMIT: regex_find's start_limit. NEVER_BACKSLASH_C: \C could
+** end a match inside a character, and subjects are matched without a UTF
+** check, so it is refused at compile time.
+*/
+#define COMPILE_OPTIONS                                                    \
+  (PCRE2_UTF | PCRE2_UCP | PCRE2_USE_OFFSET_LIMIT | PCRE2_NEVER_BACKSLASH_C)
+
+/* Compiles into re->code; a PCRE2 error code (> 0) or 0. */
+static int compile_code(regex *re, const char *pattern, bool caseless,
+                        size_t *erroffset) {
+  pcre2_general_context *gctx = general_context_new(&re->m);
+  pcre2_compile_context *cctx =
+      gctx ? pcre2_compile_context_create(gctx) : NULL;
+  int errcode = PCRE2_ERROR_HEAP_FAILED;
+  PCRE2_SIZE off = 0;
+  if (cctx) {
+    uint32_t opts = COMPILE_OPTIONS | (caseless ? PCRE2_CASELESS : 0u);
+    re->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opts,
+                             &errcode, &off, cctx);
+  }
+  /* The code keeps its own copy of the allocator; contexts can go. */
+  pcre2_compile_context_free(cctx);
+  pcre2_general_context_free(gctx);
+  *erroffset = off;
+  return re->code ? 0 : errcode;
+}
+
+int regex_compile(const mem *m, const char *pattern, bool caseless,
+                  regex **out, bool *jit_ok, char *err, size_t errlen,
+                  size_t *erroffset) {
+  size_t off_unused;
+  bool jit_unused;
+  if (!erroffset) erroffset = &off_unused;
+  if (!jit_ok) jit_ok = &jit_unused;
+  *erroffset = 0;
+  *jit_ok = false;
+  write_error(err, errlen, "");
+  if (!m || !pattern || !out) {
+    write_error(err, errlen, "invalid argument");
+    return BUNRYU_EINVAL;
+  }
+  *out = NULL;
+  regex *re = mem_calloc(m, 1, sizeof *re);
+  if (!re) {
+    write_error(err, errlen, "out of memory");
+    return BUNRYU_ENOMEM;
+  }
+  re->m = *m;
+  int errcode = compile_code(re, pattern, caseless, erroffset);
+  if (errcode != 0) {
+    write_pcre_error(err, errlen, errcode);
+    mem_free(m, re, sizeof *re);
+    return errcode == PCRE2_ERROR_HEAP_FAILED ? BUNRYU_ENOMEM : BUNRYU_ERULE;
+  }
+  pcre2_pattern_info(re->code, PCRE2_INFO_CAPTURECOUNT, &re->captures);
+  /* Without JIT (unsupported platform, (*NO_JIT), out of memory) the
+     interpreter still gives the same answers, only slower. JIT code exists
+     only when it has a size: (*NO_JIT) makes pcre2_jit_compile succeed
+     without compiling anything. */
+  size_t jit_size = 0;
+  if (pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0)
+    pcre2_pattern_info(re->code, PCRE2_INFO_JITSIZE, &jit_size);
+  re->jit = jit_size > 0;
+  *jit_ok = re->jit;
+  *out = re;
+  return BUNRYU_OK;
+}
+
+void regex_free(regex *re) {
+  if (!re) return;
+  pcre2_code_free(re->code);
+  mem m = re->m;
+  mem_free(&m, re, sizeof *re);
+}
+
+int regex_group(const regex *re, const char *name) {
+  if (!re || !name) return -1;
+  int n = pcre2_substring_number_from_name(re->code, (PCRE2_SPTR)name);
+  return n > 0 ? n : -1;
+}
+
+size_t regex_memory(const regex *re) {
+  if (!re) return 0;
+  size_t code = 0, jit = 0;
+  pcre2_pattern_info(re->code, PCRE2_INFO_SIZE, &code);
+  if (re->jit) pcre2_pattern_info(re->code, PCRE2_INFO_JITSIZE, &jit);
+  return sizeof *re + code + jit;
+}
+
+/* ======================================================================
+** Scratch
+** ==================================================================== */
+
+static uint32_t or_default(uint32_t v, uint32_t def) { return v ? v : def; }
+
+/* Match context with the limits; the JIT stack is assigned to it. */
+static int scratch_contexts(regex_scratch *s, const regex_limits *lim) {
+  s->gctx = general_context_new(&s->m);
+  if (!s->gctx) return -1;
+  s->mctx = pcre2_match_context_create(s->gctx);
+  s->jit_stack = pcre2_jit_stack_create(JIT_STACK_START, JIT_STACK_MAX,
+                                        s->gctx);
+  s->md = pcre2_match_data_create(OVECTOR_PAIRS_INITIAL, s->gctx);
+  if (!s->mctx || !s->md) return -1;
+  /* A missing JIT stack (JIT unsupported) only matters to JIT code, which
+     then cannot exist either. */
+  if (s->jit_stack) pcre2_jit_stack_assign(s->mctx, NULL, s->jit_stack);
+  regex_limits none = {0, 0, 0};
+  if (!lim) lim = &none;
+  pcre2_set_match_limit(s->mctx,
+                        or_default(lim->match, LIMIT_REGEX_MATCH_DEFAULT));
+  pcre2_set_depth_limit(s->mctx,
+                        or_default(lim->depth, LIMIT_REGEX_DEPTH_DEFAULT));
+  pcre2_set_heap_limit(s->mctx,
+                       or_default(lim->heap_kb, LIMIT_REGEX_HEAP_KB_DEFAULT));
+  return 0;
+}
+
+regex_scratch *regex_scratch_new(const mem *m, const regex_limits *lim) {
+  if (!m) return NULL;
+  regex_scratch *s = mem_calloc(m, 1, sizeof *s);
+  if (!s) return NULL;
+  s->m = *m;
+  if (scratch_contexts(s, lim) != 0) {
+    regex_scratch_free(s);
+    return NULL;
+  }
+  return s;
+}
+
+void regex_scratch_free(regex_scratch *s) {
+  if (!s) return;
+  pcre2_match_data_free(s->md);
+  pcre2_jit_stack_free(s->jit_stack);
+  pcre2_match_context_free(s->mctx);
+  pcre2_general_context_free(s->gctx);
+  mem m = s->m;
+  mem_free(&m, s, sizeof *s);
+}
+
+/* Makes the match data hold every group of re; -1 when out of memory. */
+static int ensure_ovector(regex_scratch *s, const regex *re) {
+  uint32_t need = re->captures + 1;
+  if (pcre2_get_ovector_count(s->md) >= need) return 0;
+  pcre2_match_data *md = pcre2_match_data_create(need, s->gctx);
+  if (!md) return -1;
+  pcre2_match_data_free(s->md);
+  s->md = md;
+  return 0;
+}
+
+/* ======================================================================
+** Matching
+** ==================================================================== */
+
+/* A PCRE2 match error as a status code. */
+static int match_error(int rc) {
+  switch (rc) {
+  case PCRE2_ERROR_MATCHLIMIT:
+  case PCRE2_ERROR_DEPTHLIMIT:
+  case PCRE2_ERROR_HEAPLIMIT:
+  case PCRE2_ERROR_JIT_STACKLIMIT:
+    return BUNRYU_ELIMIT;
+  case PCRE2_ERROR_NOMEMORY:
+    return BUNRYU_ENOMEM;
+  default:
+    /* UTF-8 errors cannot come back without a UTF check, but map them in
+       case a caller's guarantee fails in a checked build. */
+    if (rc <= PCRE2_ERROR_UTF8_ERR1 && rc >= PCRE2_ERROR_UTF8_ERR21)
+      return BUNRYU_EUTF8;
+    return BUNRYU_EINVAL;
+  }
+}
+
+/*
+** Moves `from` off UTF-8 continuation bytes. The engine derives `from` by
+** subtracting a byte length from a literal's position, which can land inside
+** a character; no match can start there, and PCRE2 must not be started there
+** without a UTF check.
+*/
+static size_t char_boundary(const char *subject, size_t len, size_t from) {
+  while (from < len && ((unsigned char)subject[from] & 0xC0u) == 0x80u)
+    from++;
+  return from;
+}
+
+static void set_span(size_t *a, size_t *b, size_t va, size_t vb) {
+  if (a) *a = va;
+  if (b) *b = vb;
+}
+
+/* Fills the group span from the ovector after a match that returned rc. */
+static void group_span(const regex_scratch *s, int rc, int group, size_t *gs,
+                       size_t *ge) {
+  const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+  if (group >= rc) {
+    set_span(gs, ge, (size_t)-1, (size_t)-1);
+    return;
+  }
+  set_span(gs, ge, ov[2 * group], ov[2 * group + 1]);
+}
+
+int regex_find(const regex *re, regex_scratch *s, const char *subject,
+               size_t len, size_t from, size_t start_limit, int group,
+               size_t *ms, size_t *me, size_t *gs, size_t *ge) {
+  if (!re || !s || (!subject && len) || from > len) return BUNRYU_EINVAL;
+  if (!subject) subject = "";
+  set_span(ms, me, (size_t)-1, (size_t)-1);
+  if (group >= 0) set_span(gs, ge, (size_t)-1, (size_t)-1);
+  from = char_boundary(subject, len, from);
+  if (start_limit != REGEX_UNBOUNDED && start_limit < from) return 0;
+  if (ensure_ovector(s, re) != 0) return BUNRYU_ENOMEM;
+  pcre2_set_offset_limit(s->mctx, start_limit == REGEX_UNBOUNDED
+                                      ? PCRE2_UNSET
+                                      : (PCRE2_SIZE)start_limit);
+  int rc = pcre2_match(re->code, (PCRE2_SPTR)subject, len, from,
+                       PCRE2_NO_UTF_CHECK, s->md, s->mctx);
+  if (rc == PCRE2_ERROR_NOMATCH) return 0;
+  if (rc < 0) return match_error(rc);
+  /* rc == 0 would mean a too small ovector, which ensure_ovector rules out;
+     the whole-match pair is set either way. */
+  const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+  set_span(ms, me, ov[0], ov[1]);
+  if (group >= 0 && (uint32_t)group <= re->captures)
+    group_span(s, rc == 0 ? (int)re->captures + 1 : rc, group, gs, ge);
+  return 1;
+}

@@ -1,0 +1,799 @@
+/*
+** regex_analyze.c — what a pattern needs in order to match: a set of strings
+** one of which occurs in every match, and a bound on the match length.
+**
+** The engine puts the strings into its literal automaton and runs the regex
+** only at start positions [s - max_len, s] around each occurrence at s. Both
+** answers must therefore be *true*: a string that a match can lack, or a
+** bound that a match can exceed, loses matches silently. So this is a small,
+** conservative reader of PCRE2 syntax: whatever it does not understand
+** exactly makes it give up (no strings, unbounded length), which only costs
+** speed.
+**
+** The pattern is read as a tree of alternations, sequences and quantified
+** atoms. Each node carries:
+**   exact    every string the node can match is in `ex` (a small set, "" for
+**            zero-width items), so adjacent exact nodes multiply into longer
+**            strings (`colou?r` -> {"colour", "color"});
+**   req      the best required set found inside the node, if any;
+**   max_len  the most bytes it can match.
+** A set is better when its shortest string is longer (then when smaller).
+*/
+#include "regex.h"
+
+#include <stdint.h>
+#include <string.h>
+
+/* Bounds that keep the analysis small: a required set of more strings, or
+   longer strings, is given up rather than built. */
+#define MAX_SET 64
+#define MAX_LIT 255
+/* Deeper nesting than this is given up (PCRE2's own default is 250). */
+#define MAX_DEPTH 64
+/* Upper bound on the bytes of one character of a class, `.`, \w …. */
+#define CHAR_MAX_BYTES 4
+
+/* ======================================================================
+** String sets
+** ==================================================================== */
+
+typedef struct lit {
+  char *s; /* NUL-terminated; never contains NUL itself */
+  size_t n;
+} lit;
+
+typedef struct strset {
+  lit *v;
+  size_t n, cap;
+} strset;
+
+typedef struct node {
+  bool exact;
+  strset ex;
+  bool has_req;
+  strset req;
+  size_t max_len;
+} node;
+
+typedef struct parser {
+  const mem *m;
+  const char *p, *end;
+  bool caseless;  /* PCRE2_CASELESS for the whole pattern */
+  bool inline_ci; /* an inline option touched caselessness: no more literals */
+  bool fail;      /* gave up: unknown syntax or too complex */
+  bool nomem;
+  int depth;
+} parser;
+
+static void set_free(const mem *m, strset *s) {
+  for (size_t i = 0; i < s->n; i++) mem_free(m, s->v[i].s, s->v[i].n + 1);
+  mem_free(m, s->v, s->cap * sizeof *s->v);
+  *s = (strset){0};
+}
+
+static void node_free(const mem *m, node *x) {
+  set_free(m, &x->ex);
+  set_free(m, &x->req);
+  *x = (node){0};
+}
+
+static bool set_has(const strset *s, const char *str, size_t n) {
+  for (size_t i = 0; i < s->n; i++)
+    if (s->v[i].n == n && memcmp(s->v[i].s, str, n) == 0) return true;
+  return false;
+}
+
+/* Adds a copy of str[0..n) unless present. false when the set would grow
+   past MAX_SET (the caller gives that set up) or memory ran out. */
+static bool set_add(parser *P, strset *s, const char *str, size_t n) {
+  if (set_has(s, str, n)) return true;
+  if (s->n >= MAX_SET || n > MAX_LIT) return false;
+  if (mem_grow(P->m, (void **)&s->v, &s->cap, s->n + 1, sizeof *s->v) < 0) {
+    P->nomem = true;
+    return false;
+  }
+  char *copy = mem_strndup(P->m, str, n);
+  if (!copy) {
+    P->nomem = true;
+    return false;
+  }
+  s->v[s->n++] = (lit){copy, n};
+  return true;
+}
+
+static bool set_add_all(parser *P, strset *dst, const strset *src) {
+  for (size_t i = 0; i < src->n; i++)
+    if (!set_add(P, dst, src->v[i].s, src->v[i].n)) return false;
+  return true;
+}
+
+/* Every a + b; false when too big (out is then freed). */
+static bool set_product(parser *P, const strset *a, const strset *b,
+                        strset *out) {
+  char buf[2 * MAX_LIT + 1];
+  *out = (strset){0};
+  for (size_t i = 0; i < a->n; i++)
+    for (size_t j = 0; j < b->n; j++) {
+      memcpy(buf, a->v[i].s, a->v[i].n);
+      memcpy(buf + a->v[i].n, b->v[j].s, b->v[j].n);
+      if (!set_add(P, out, buf, a->v[i].n + b->v[j].n)) {
+        set_free(P->m, out);
+        return false;
+      }
+    }
+  return true;
+}
+
+/* The length of the shortest string: what a set is worth as a prefilter. */
+static size_t set_score(const strset *s) {
+  size_t best = SIZE_MAX;
+  for (size_t i = 0; i < s->n; i++)
+    if (s->v[i].n < best) best = s->v[i].n;
+  return s->n ? best : 0;
+}
+
+static bool set_better(const strset *a, const strset *b) {
+  size_t sa = set_score(a), sb = set_score(b);
+  return sa > sb || (sa == sb && a->n < b->n);
+}
+
+/* Makes cand the node's required set if it beats the current one; takes
+   ownership of cand either way. */
+static void offer_req(parser *P, node *x, strset *cand) {
+  if (!x->has_req || set_better(cand, &x->req)) {
+    set_free(P->m, &x->req);
+    x->req = *cand;
+    x->has_req = true;
+  } else {
+    set_free(P->m, cand);
+  }
+  *cand = (strset){0};
+}
+
+/* ======================================================================
+** Lengths
+** ==================================================================== */
+
+static size_t len_add(size_t a, size_t b) {
+  if (a == REGEX_UNBOUNDED || b == REGEX_UNBOUNDED || a > SIZE_MAX - 1 - b)
+    return REGEX_UNBOUNDED;
+  return a + b;
+}
+
+/* a * n, where n == REGEX_UNBOUNDED means "any number". */
+static size_t len_mul(size_t a, size_t n) {
+  if (a == 0) return 0;
+  if (a == REGEX_UNBOUNDED || n == REGEX_UNBOUNDED) return REGEX_UNBOUNDED;
+  if (n != 0 && a > (SIZE_MAX - 1) / n) return REGEX_UNBOUNDED;
+  return a * n;
+}
+
+/*
+** Bytes one literal character may match. Caseless matching with UCP lets an
+** ASCII letter match a longer character (k: U+212A KELVIN SIGN, 3 bytes;
+** s: U+017F, 2 bytes), and other letters their own case partners, so under
+** caselessness a character counts for as much as any it may stand for.
+*/
+static size_t char_bytes(const parser *P, size_t n, bool ascii) {
+  if (!P->caseless && !P->inline_ci) return n;
+  return ascii ? 3 : CHAR_MAX_BYTES;
+}
+
+/* ======================================================================
+** Leaf nodes
+** ==================================================================== */
+
+/* A zero-width item (anchor, assertion, lookaround): it matches "". */
+static void leaf_empty(parser *P, node *x) {
+  *x = (node){0};
+  x->exact = true;
+  x->has_req = true;
+  if (!set_add(P, &x->ex, "", 0) || !set_add(P, &x->req, "", 0))
+    P->fail = true;
+}
+
+/* One character whose text is unknown (class, `.`, \d, \p{..}). */
+static void leaf_any_char(node *x) {
+  *x = (node){0};
+  x->max_len = CHAR_MAX_BYTES;
+}
+
+/* One literal character given as UTF-8 bytes c[0..n). */
+static void leaf_char(parser *P, node *x, const char *c, size_t n) {
+  bool ascii = n == 1 && (unsigned char)c[0] < 0x80;
+  bool usable = !P->inline_ci && !(n == 1 && c[0] == '\0');
+  *x = (node){0};
+  x->max_len = char_bytes(P, n, ascii);
+  if (!usable) return;
+  char lower[4];
+  memcpy(lower, c, n);
+  if (P->caseless && ascii && lower[0] >= 'A' && lower[0] <= 'Z')
+    lower[0] = (char)(lower[0] - 'A' + 'a');
+  x->exact = true;
+  x->has_req = true;
+  if (!set_add(P, &x->ex, lower, n) || !set_add(P, &x->req, lower, n))
+    P->fail = true;
+}
+
+/* Encodes a code point as UTF-8; 0 for surrogates and out-of-range. */
+static size_t utf8_encode(uint32_t cp, char *out) {
+  if (cp < 0x80) {
+    out[0] = (char)cp;
+    return 1;
+  }
+  if (cp < 0x800) {
+    out[0] = (char)(0xC0 | (cp >> 6));
+    out[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
+  if (cp < 0x10000) {
+    out[0] = (char)(0xE0 | (cp >> 12));
+    out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  if (cp > 0x10FFFF) return 0;
+  out[0] = (char)(0xF0 | (cp >> 18));
+  out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+  out[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+/* The byte length of the valid UTF-8 character at p, or 0. */
+static size_t utf8_char_len(const char *p, const char *end) {
+  unsigned char c = (unsigned char)*p;
+  size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2
+           : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+  if (n == 0 || (size_t)(end - p) < n) return 0;
+  for (size_t i = 1; i < n; i++)
+    if (((unsigned char)p[i] & 0xC0) != 0x80) return 0;
+  return n;
+}
+
+/* ======================================================================
+** Character classes
+** ==================================================================== */
+
+static bool is_ascii_alnum(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+         (c >= 'A' && c <= 'Z');
+}
+
+/*
+** After "[:" (or "[." / "[="): whether a POSIX class like [:alpha:] ends
+** here, as PCRE2's check_posix_syntax decides; *after is past its ":]".
+*/
+static bool posix_class_end(const char *p, const char *end, char term,
+                            const char **after) {
+  for (; p < end; p++) {
+    bool has_next = p + 1 < end;
+    if (*p == '\\' && has_next && (p[1] == ']' || p[1] == '\\'))
+      p++;
+    else if ((*p == '[' && has_next && p[1] == term) || *p == ']')
+      return false;
+    else if (*p == term && has_next && p[1] == ']') {
+      *after = p + 2;
+      return true;
+    }
+  }
+  return false;
+}
+
+/*
+** Skips a class whose '[' was just read. A class always matches exactly one
+** character, so only its end matters: a leading ']' is literal, escapes and
+** POSIX classes may hide a ']'. \Q…\E inside is given up.
+*/
+static void skip_class(parser *P) {
+  const char *p = P->p, *end = P->end;
+  if (p < end && *p == '^') p++;
+  if (p < end && *p == ']') p++;
+  while (p < end && *p != ']') {
+    if (*p == '\\') {
+      if (p + 1 >= end || p[1] == 'Q' || p[1] == 'E') break;
+      p += 2;
+    } else if (*p == '[' && p + 1 < end &&
+               (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+      const char *after;
+      p = posix_class_end(p + 2, end, p[1], &after) ? after : p + 1;
+    } else {
+      p++;
+    }
+  }
+  if (p >= end || *p != ']') {
+    P->fail = true;
+    return;
+  }
+  P->p = p + 1;
+}
+
+/* ======================================================================
+** Escapes
+** ==================================================================== */
+
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Reads up to max_digits hex digits; how many it read. */
+static int read_hex(parser *P, int max_digits, uint32_t *cp) {
+  int n = 0;
+  *cp = 0;
+  while (n < max_digits && P->p < P->end && hex_value(*P->p) >= 0) {
+    *cp = *cp * 16 + (uint32_t)hex_value(*P->p++);
+    n++;
+  }
+  return n;
+}
+
+/* \x{hhh..} or \xhh, with the 'x' already read. */
+static void escape_hex(parser *P, node *x) {
+  uint32_t cp;
+  bool braced = P->p < P->end && *P->p == '{';
+  if (braced) P->p++;
+  int digits = read_hex(P, braced ? 8 : 2, &cp);
+  if (braced && (P->p >= P->end || *P->p++ != '}')) digits = 0;
+  char buf[4];
+  size_t n = digits > 0 ? utf8_encode(cp, buf) : 0;
+  if (n == 0) {
+    P->fail = true;
+    return;
+  }
+  leaf_char(P, x, buf, n);
+}
+
+/* \p{..} / \pL, with the 'p' or 'P' already read: one character. */
+static void escape_property(parser *P, node *x) {
+  if (P->p < P->end && *P->p == '{') {
+    while (P->p < P->end && *P->p != '}') P->p++;
+    if (P->p >= P->end) {
+      P->fail = true;
+      return;
+    }
+  }
+  if (P->p >= P->end) {
+    P->fail = true;
+    return;
+  }
+  P->p++;
+  leaf_any_char(x);
+}
+
+/* A control character escape (\n, \t …) as its byte, or 0. */
+static char control_escape(char c) {
+  switch (c) {
+  case 'n': return '\n';
+  case 't': return '\t';
+  case 'r': return '\r';
+  case 'f': return '\f';
+  case 'e': return '\x1b';
+  case 'a': return '\a';
+  default: return 0;
+  }
+}
+
+/*
+** An escape after '\'. Back-references, \K, \Q, \X, \C, octal and the rest
+** are given up: their length or meaning is not followed here.
+*/
+static void parse_escape(parser *P, node *x) {
+  if (P->p >= P->end) {
+    P->fail = true;
+    return;
+  }
+  char c = *P->p++;
+  if (strchr("dDsSwWhHvVR", c) ||
+      (c == 'N' && (P->p >= P->end || *P->p != '{'))) {
+    leaf_any_char(x);
+  } else if (strchr("bBAzZG", c)) {
+    leaf_empty(P, x);
+  } else if (c == 'p' || c == 'P') {
+    escape_property(P, x);
+  } else if (c == 'x') {
+    escape_hex(P, x);
+  } else if (control_escape(c)) {
+    char b = control_escape(c);
+    leaf_char(P, x, &b, 1);
+  } else if ((unsigned char)c >= 0x80 || !is_ascii_alnum(c)) {
+    /* An escaped non-alphanumeric character stands for itself. */
+    const char *start = P->p - 1;
+    size_t n = utf8_char_len(start, P->end);
+    if (n == 0) {
+      P->fail = true;
+      return;
+    }
+    P->p = start + n;
+    leaf_char(P, x, start, n);
+  } else {
+    P->fail = true;
+  }
+}
+
+/* ======================================================================
+** Groups
+** ==================================================================== */
+
+static void parse_alternation(parser *P, node *out);
+
+/* The body of a group up to and including its ')'. */
+static void parse_group_body(parser *P, node *x) {
+  parse_alternation(P, x);
+  if (P->p >= P->end || *P->p != ')')
+    P->fail = true;
+  else
+    P->p++;
+}
+
+/* A lookaround: its body is read (to find its end) and then forgotten. */
+static void parse_lookaround(parser *P, node *x) {
+  node body;
+  parse_group_body(P, &body);
+  node_free(P->m, &body);
+  leaf_empty(P, x);
+}
+
+/* A group name up to its closing delimiter, which is consumed. */
+static void skip_group_name(parser *P, char close) {
+  const char *start = P->p;
+  while (P->p < P->end && (is_ascii_alnum(*P->p) || *P->p == '_' ||
+                           (unsigned char)*P->p >= 0x80))
+    P->p++;
+  if (P->p == start || P->p >= P->end || *P->p != close)
+    P->fail = true;
+  else
+    P->p++;
+}
+
+/*
+** Inline options after "(?": letters up to ')' (they hold for the rest of
+** the enclosing group) or ':' (a group of their own). x changes the syntax
+** itself (spaces, # comments): given up. Any change of i stops literals
+** from here on (the engine would look for them in the wrong case), kept
+** until the end of the pattern because that is simpler and still safe.
+*/
+static bool parse_inline_options(parser *P, node *x, bool *quantifiable) {
+  const char *p = P->p;
+  while (p < P->end && *p && strchr("imnsxJU^-", *p)) p++;
+  if (p == P->p || p >= P->end || (*p != ')' && *p != ':')) return false;
+  for (const char *q = P->p; q < p; q++) {
+    if (*q == 'x') P->fail = true;
+    if (*q == 'i' || *q == '^') P->inline_ci = true;
+  }
+  P->p = p + 1;
+  if (*p == ':') {
+    parse_group_body(P, x);
+  } else {
+    leaf_empty(P, x);
+    *quantifiable = false;
+  }
+  return true;
+}
+
+/* A comment (?#...): no match, and quantifiers after it would apply to the
+   item before it, which is not followed here. */
+static void parse_comment(parser *P, node *x, bool *quantifiable) {
+  while (P->p < P->end && *P->p != ')') P->p++;
+  if (P->p >= P->end) {
+    P->fail = true;
+    return;
+  }
+  P->p++;
+  leaf_empty(P, x);
+  *quantifiable = false;
+}
+
+/* What follows "(?". */
+static void parse_special_group(parser *P, node *x, bool *quantifiable) {
+  const char *p = P->p;
+  char c = p < P->end ? *p : '\0';
+  char c2 = p + 1 < P->end ? p[1] : '\0';
+  if (c == ':' || c == '>' || c == '|') {
+    P->p++;
+    parse_group_body(P, x);
+  } else if (c == '=' || c == '!') {
+    P->p++;
+    parse_lookaround(P, x);
+  } else if (c == '<' && (c2 == '=' || c2 == '!')) {
+    P->p += 2;
+    parse_lookaround(P, x);
+  } else if (c == '<' || c == '\'' || (c == 'P' && c2 == '<')) {
+    P->p += c == 'P' ? 2 : 1;
+    skip_group_name(P, c == '\'' ? '\'' : '>');
+    if (!P->fail) parse_group_body(P, x);
+  } else if (c == '#') {
+    parse_comment(P, x, quantifiable);
+  } else if (!parse_inline_options(P, x, quantifiable)) {
+    P->fail = true; /* conditionals, recursion, callouts … */
+  }
+}
+
+/* A group whose '(' was just read. Verbs "(*…)" are given up: (*ACCEPT)
+   and friends end a match early. */
+static void parse_group(parser *P, node *x, bool *quantifiable) {
+  *x = (node){0};
+  if (P->p < P->end && *P->p == '*') {
+    P->fail = true;
+  } else if (P->p < P->end && *P->p == '?') {
+    P->p++;
+    parse_special_group(P, x, quantifiable);
+  } else {
+    parse_group_body(P, x);
+  }
+}
+
+/* ======================================================================
+** Atoms and quantifiers
+** ==================================================================== */
+
+static void parse_atom(parser *P, node *x, bool *quantifiable) {
+  *quantifiable = true;
+  const char *start = P->p;
+  char c = *P->p++;
+  *x = (node){0};
+  switch (c) {
+  case '(': parse_group(P, x, quantifiable); return;
+  case '[': skip_class(P); leaf_any_char(x); return;
+  case '.': leaf_any_char(x); return;
+  case '^':
+  case '$': leaf_empty(P, x); return;
+  case '\\': parse_escape(P, x); return;
+  case '*':
+  case '+':
+  case '?':
+  case '{': P->fail = true; return; /* nothing to repeat, or a literal '{' */
+  default: break;
+  }
+  size_t n = utf8_char_len(start, P->end);
+  if (n == 0) {
+    P->fail = true;
+    return;
+  }
+  P->p = start + n;
+  leaf_char(P, x, start, n);
+}
+
+/* Reads a decimal count of a {m,n} quantifier; false when none. */
+static bool read_count(parser *P, size_t *v) {
+  const char *start = P->p;
+  *v = 0;
+  while (P->p < P->end && *P->p >= '0' && *P->p <= '9') {
+    if (*v > 100000) return false;
+    *v = *v * 10 + (size_t)(*P->p++ - '0');
+  }
+  return P->p > start;
+}
+
+/* {m}, {m,} or {m,n} after the '{'; anything else is given up (PCRE2
+   reads some of it as literal text, differently across versions). */
+static bool read_braces(parser *P, size_t *min, size_t *max) {
+  if (!read_count(P, min)) return false;
+  *max = *min;
+  if (P->p < P->end && *P->p == ',') {
+    P->p++;
+    if (!read_count(P, max)) *max = REGEX_UNBOUNDED;
+  }
+  if (P->p >= P->end || *P->p != '}') return false;
+  P->p++;
+  return *max == REGEX_UNBOUNDED || *max >= *min;
+}
+
+/* Reads a quantifier if one follows; false when none. */
+static bool read_quantifier(parser *P, size_t *min, size_t *max) {
+  if (P->p >= P->end) return false;
+  char c = *P->p;
+  if (c != '*' && c != '+' && c != '?' && c != '{') return false;
+  P->p++;
+  *min = *max = 1;
+  if (c == '{') {
+    if (!read_braces(P, min, max)) P->fail = true;
+  } else {
+    *min = c == '+' ? 1 : 0;
+    *max = c == '?' ? 1 : REGEX_UNBOUNDED;
+  }
+  /* Lazy or possessive: the same strings, or fewer. */
+  if (P->p < P->end && (*P->p == '?' || *P->p == '+')) P->p++;
+  if (P->p < P->end && strchr("*+?{", *P->p)) P->fail = true;
+  return true;
+}
+
+/* Applies {min,max} to x. */
+static void apply_quantifier(parser *P, node *x, size_t min, size_t max) {
+  x->max_len = len_mul(x->max_len, max);
+  if (min == 1 && max == 1) return;
+  if (min == 0 && max == 1 && x->exact) {
+    /* x? matches x's strings or nothing: still exact. */
+    if (!set_add(P, &x->ex, "", 0) || !set_add(P, &x->req, "", 0))
+      P->fail = true;
+    return;
+  }
+  set_free(P->m, &x->ex);
+  x->exact = false;
+  if (min == 0) {
+    set_free(P->m, &x->req);
+    x->has_req = false;
+  }
+  /* With min >= 1 each match holds at least one match of x, so x's
+     required set stays required. */
+}
+
+/* ======================================================================
+** Sequences and alternations
+** ==================================================================== */
+
+/* A sequence: items multiply into a run of exact strings while they can. */
+typedef struct seq_state {
+  strset run;
+  bool have_run;
+  bool exact;
+} seq_state;
+
+/* Ends the current run, offering it as a required set. */
+static void seq_flush(parser *P, seq_state *st, node *out) {
+  if (st->have_run) offer_req(P, out, &st->run);
+  st->have_run = false;
+}
+
+static void seq_add_exact(parser *P, seq_state *st, node *out, node *item) {
+  if (!st->have_run) {
+    st->run = item->ex;
+    item->ex = (strset){0};
+    st->have_run = true;
+    return;
+  }
+  strset prod;
+  if (set_product(P, &st->run, &item->ex, &prod)) {
+    set_free(P->m, &st->run);
+    st->run = prod;
+    return;
+  }
+  if (P->nomem) return;
+  /* Too many or too long: keep what we have and start again. */
+  st->exact = false;
+  seq_flush(P, st, out);
+  st->run = item->ex;
+  item->ex = (strset){0};
+  st->have_run = true;
+}
+
+static void seq_add(parser *P, seq_state *st, node *out, node *item) {
+  out->max_len = len_add(out->max_len, item->max_len);
+  if (item->exact) {
+    seq_add_exact(P, st, out, item);
+    return;
+  }
+  st->exact = false;
+  seq_flush(P, st, out);
+  if (item->has_req) offer_req(P, out, &item->req);
+}
+
+/* Ends a sequence: an exact one keeps its full set of strings. */
+static void seq_finish(parser *P, seq_state *st, node *out) {
+  if (!st->have_run) {
+    st->have_run = set_add(P, &st->run, "", 0);
+    if (!st->have_run) P->fail = true;
+  }
+  if (st->exact && st->have_run) {
+    out->exact = true;
+    if (!set_add_all(P, &out->ex, &st->run)) {
+      out->exact = false;
+      set_free(P->m, &out->ex);
+    }
+  }
+  seq_flush(P, st, out);
+}
+
+static void parse_sequence(parser *P, node *out) {
+  seq_state st = {.exact = true};
+  *out = (node){0};
+  while (!P->fail && !P->nomem && P->p < P->end && *P->p != '|' &&
+         *P->p != ')') {
+    node item;
+    bool quantifiable;
+    size_t min, max;
+    parse_atom(P, &item, &quantifiable);
+    if (!P->fail && read_quantifier(P, &min, &max)) {
+      if (!quantifiable) P->fail = true;
+      apply_quantifier(P, &item, min, max);
+    }
+    seq_add(P, &st, out, &item);
+    node_free(P->m, &item);
+  }
+  seq_finish(P, &st, out);
+  set_free(P->m, &st.run);
+}
+
+/* Merges branch b into the alternation a: a union of exact sets and of
+   required sets, each kept only while every branch has one. */
+static void alt_merge(parser *P, node *a, node *b) {
+  if (b->max_len > a->max_len) a->max_len = b->max_len;
+  if (a->exact && (!b->exact || !set_add_all(P, &a->ex, &b->ex))) {
+    a->exact = false;
+    set_free(P->m, &a->ex);
+  }
+  if (a->has_req && (!b->has_req || !set_add_all(P, &a->req, &b->req))) {
+    a->has_req = false;
+    set_free(P->m, &a->req);
+  }
+}
+
+/* An exact node's full set is also a required set; use it if better. */
+static void offer_exact_as_req(parser *P, node *x) {
+  if (!x->exact) return;
+  strset copy = {0};
+  if (set_add_all(P, &copy, &x->ex))
+    offer_req(P, x, &copy);
+  else
+    set_free(P->m, &copy);
+}
+
+static void parse_alternation(parser *P, node *out) {
+  if (++P->depth > MAX_DEPTH) P->fail = true;
+  parse_sequence(P, out);
+  while (!P->fail && !P->nomem && P->p < P->end && *P->p == '|') {
+    P->p++;
+    node branch;
+    parse_sequence(P, &branch);
+    alt_merge(P, out, &branch);
+    node_free(P->m, &branch);
+  }
+  offer_exact_as_req(P, out);
+  P->depth--;
+}
+
+/* ======================================================================
+** Entry points
+** ==================================================================== */
+
+/* Copies the chosen set into info; on failure info holds nothing. */
+static int export_lits(const mem *m, const strset *s, regex_info *info) {
+  char **lits = mem_calloc(m, s->n, sizeof *lits);
+  if (!lits) return BUNRYU_ENOMEM;
+  for (size_t i = 0; i < s->n; i++) {
+    lits[i] = mem_strndup(m, s->v[i].s, s->v[i].n);
+    if (!lits[i]) {
+      while (i-- > 0) mem_strfree(m, lits[i]);
+      mem_free(m, lits, s->n * sizeof *lits);
+      return BUNRYU_ENOMEM;
+    }
+  }
+  info->lits = lits;
+  info->n_lits = s->n;
+  return BUNRYU_OK;
+}
+
+int regex_analyze(const mem *m, const char *pattern, bool caseless,
+                  regex_info *info) {
+  if (!info) return BUNRYU_EINVAL;
+  *info = (regex_info){NULL, 0, REGEX_UNBOUNDED};
+  if (!m || !pattern) return BUNRYU_EINVAL;
+  parser P = {.m = m, .p = pattern, .end = pattern + strlen(pattern),
+              .caseless = caseless};
+  node root;
+  parse_alternation(&P, &root);
+  if (P.p != P.end) P.fail = true; /* an unmatched ')' */
+  int rc = BUNRYU_OK;
+  if (P.nomem) {
+    rc = BUNRYU_ENOMEM;
+  } else if (!P.fail) {
+    info->max_len = root.max_len;
+    if (root.has_req && set_score(&root.req) >= 2)
+      rc = export_lits(m, &root.req, info);
+  }
+  node_free(m, &root);
+  if (rc != BUNRYU_OK) regex_info_free(m, info);
+  return rc;
+}
+
+void regex_info_free(const mem *m, regex_info *info) {
+  if (!info) return;
+  if (info->lits) {
+    for (size_t i = 0; i < info->n_lits; i++) mem_strfree(m, info->lits[i]);
+    mem_free(m, info->lits, info->n_lits * sizeof *info->lits);
+  }
+  *info = (regex_info){NULL, 0, REGEX_UNBOUNDED};
+}

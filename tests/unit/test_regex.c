@@ -1,0 +1,765 @@
+/*
+** test_regex.c — core/regex.h: compile, match with limits, the mem hook,
+** and the required-literal analysis (with the benchmark's law patterns).
+*/
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include <pcre2.h>
+
+#include "limits.h"
+#include "regex.h"
+#include "unit.h"
+
+/* ======================================================================
+** Helpers
+** ==================================================================== */
+
+/* An allocator that counts live bytes (trusting osize, as the hook's
+   contract says it may) and can fail after a number of allocations. */
+typedef struct counting {
+  long long live;
+  long allocs;
+  long fail_after; /* < 0: never */
+} counting;
+
+static void *counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  counting *c = ud;
+  if (nsize == 0) {
+    if (ptr) c->live -= (long long)osize;
+    free(ptr);
+    return NULL;
+  }
+  if (c->fail_after >= 0 && c->allocs >= c->fail_after) return NULL;
+  void *p = realloc(ptr, nsize);
+  if (!p) return NULL;
+  c->allocs++;
+  c->live += (long long)nsize - (ptr ? (long long)osize : 0);
+  return p;
+}
+
+static mem counting_mem(counting *c) { return (mem){counting_alloc, c}; }
+
+static double now_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool jit_available(void) {
+  uint32_t jit = 0;
+  pcre2_config(PCRE2_CONFIG_JIT, &jit);
+  return jit != 0;
+}
+
+static regex *compile_ok(const mem *m, const char *pattern, bool caseless,
+                         bool *jit_ok) {
+  regex *re = NULL;
+  char err[256];
+  size_t off = 0;
+  bool jit = false;
+  int rc = regex_compile(m, pattern, caseless, &re, &jit, err, sizeof err,
+                         &off);
+  unit_check(rc == BUNRYU_OK && re != NULL, __FILE__, __LINE__, pattern, err);
+  if (jit_ok) *jit_ok = jit;
+  return re;
+}
+
+/* Finds from `from` with no start limit and no group. */
+static int find_simple(const regex *re, regex_scratch *s, const char *text,
+                       size_t from, size_t *ms, size_t *me) {
+  return regex_find(re, s, text, strlen(text), from, REGEX_UNBOUNDED, -1, ms,
+                    me, NULL, NULL);
+}
+
+/* Whether info's literals are exactly the strings of want (any order). */
+static bool lits_are(const regex_info *info, const char *const *want,
+                     size_t n) {
+  if (info->n_lits != n) return false;
+  for (size_t i = 0; i < n; i++) {
+    bool found = false;
+    for (size_t j = 0; j < info->n_lits && !found; j++)
+      found = strcmp(info->lits[j], want[i]) == 0;
+    if (!found) return false;
+  }
+  return true;
+}
+
+#define COUNT(a) (sizeof(a) / sizeof *(a))
+#define CHECK_LITS(info, ...)                                               \
+  do {                                                                      \
+    static const char *const want_[] = {__VA_ARGS__};                       \
+    CHECK(lits_are(&(info), want_, COUNT(want_)));                          \
+  } while (0)
+
+/* Analyses pattern with the default allocator. */
+static regex_info analyze(const char *pattern, bool caseless) {
+  mem m = mem_default();
+  regex_info info;
+  int rc = regex_analyze(&m, pattern, caseless, &info);
+  unit_check(rc == BUNRYU_OK, __FILE__, __LINE__, pattern, "analyze failed");
+  return info;
+}
+
+static void info_free(regex_info *info) {
+  mem m = mem_default();
+  regex_info_free(&m, info);
+}
+
+/* ======================================================================
+** Compile
+** ==================================================================== */
+
+TEST(regex_compile_reports_jit_and_memory) {
+  mem m = mem_default();
+  bool jit = false;
+  regex *re = compile_ok(&m, "\\b(?:GDPR|DSA)\\b", false, &jit);
+  if (jit_available()) CHECK(jit);
+  CHECK(regex_memory(re) > 0);
+  regex_free(re);
+  regex_free(NULL);
+}
+
+TEST(regex_compile_error_has_message_and_offset) {
+  mem m = mem_default();
+  regex *re = (regex *)&m; /* must be reset to NULL */
+  char err[256];
+  size_t off = 0;
+  bool jit = true;
+  int rc = regex_compile(&m, "ab(c", false, &re, &jit, err, sizeof err, &off);
+  CHECK_INT(rc, BUNRYU_ERULE);
+  CHECK(re == NULL);
+  CHECK(strstr(err, "missing closing parenthesis") != NULL);
+  CHECK_SIZE(off, 4);
+  rc = regex_compile(&m, "a{2,1}", false, &re, &jit, err, sizeof err, &off);
+  CHECK_INT(rc, BUNRYU_ERULE);
+  CHECK(err[0] != '\0');
+}
+
+TEST(regex_compile_error_message_truncates) {
+  mem m = mem_default();
+  regex *re = NULL;
+  char err[8];
+  size_t off = 0;
+  int rc = regex_compile(&m, "(", false, &re, NULL, err, sizeof err, &off);
+  CHECK_INT(rc, BUNRYU_ERULE);
+  CHECK(strlen(err) < sizeof err);
+}
+
+TEST(regex_backslash_c_is_refused) {
+  /* \C could end a match inside a UTF-8 character. */
+  mem m = mem_default();
+  regex *re = NULL;
+  char err[256];
+  size_t off;
+  CHECK_INT(regex_compile(&m, "a\\Cb", false, &re, NULL, err, sizeof err,
+                          &off),
+            BUNRYU_ERULE);
+}
+
+TEST(regex_no_jit_pattern_runs_interpreted) {
+  mem m = mem_default();
+  bool jit = true;
+  regex *re = compile_ok(&m, "(*NO_JIT)abc", false, &jit);
+  CHECK(!jit);
+  regex_scratch *s = regex_scratch_new(&m, NULL);
+  size_t ms, me;
+  CHECK_INT(find_simple(re, s, "xxabc", 0, &ms, &me), 1);
+  CHECK_SIZE(ms, 2);
+  CHECK_SIZE(me, 5);
+  regex_scratch_free(s);
+  regex_free(re);
+}
+
+TEST(regex_group_by_name) {
+  mem m = mem_default();
+  regex *re = compile_ok(&m, "(x)「(?<name>[^」]{1,40})」", false, NULL);
+  CHECK_INT(regex_group(re, "name"), 2);
+  CHECK_INT(regex_group(re, "other"), -1);
+  CHECK_INT(regex_group(NULL, "name"), -1);
+  regex_free(re);
+}
+
+/* ======================================================================
+** Matching
+** ==================================================================== */
+
+TEST(regex_find_from_and_start_limit) {
+  mem m = mem_default();
+  regex *re = compile_ok(&m, "abc", false, NULL);
+  regex_scratch *s = regex_scratch_new(&m, NULL);
+  const char *t = "xx abc yy abc";
+  size_t len = strlen(t), ms, me;
+  CHECK_INT(find_simple(re, s, t, 0, &ms, &me), 1);
+  CHECK_SIZE(ms, 3);
+  CHECK_SIZE(me, 6);
+  CHECK_INT(find_simple(re, s, t, 4, &ms, &me), 1);
+  CHECK_SIZE(ms, 10);
+  /* A match may start at start_limit but not after it. */
+  CHECK_INT(regex_find(re, s, t, len, 0, 2, -1, &ms, &me, NULL, NULL), 0);
+  CHECK_INT(regex_find(re, s, t, len, 0, 3, -1, &ms, &me, NULL, NULL), 1);
+  CHECK_SIZE(ms, 3);
+  CHECK_INT(regex_find(re, s, t, len, 4, 9, -1, &ms, &me, NULL, NULL), 0);
+  /* The match may run past start_limit. */
+  CHECK_INT(regex_find(re, s, t, len, 4, 10, -1, &ms, &me, NULL, NULL), 1);
+  CHECK_SIZE(me, 13);
+  /* start_limit before from: nothing. */
+  CHECK_INT(regex_find(re, s, t, len, 5, 4, -1, &ms, &me, NULL, NULL), 0);
+  CHECK_INT(regex_find(re, s, t, len, len, REGEX_UNBOUNDED, -1, &ms, &me,
+                       NULL, NULL),
+            0);
+  CHECK_INT(regex_find(re, s, t, len, len + 1, REGEX_UNBOUNDED, -1, &ms, &me,
+                       NULL, NULL),
+            BUNRYU_EINVAL);
+  regex_scratch_free(s);
+  regex_free(re);
+}
+
+TEST(regex_find_sees_before_from_for_lookbehind) {
+  mem m = mem_default();
+  regex *re = compile_ok(&m, "(?<=법)안", false, NULL);
+  regex_scratch *s = regex_scratch_new(&m, NULL);
+  size_t ms, me;
+  CHECK_INT(find_simple(re, s, "법안", 3, &ms, &me), 1);
+  CHECK_SIZE(ms, 3);
+  CHECK_SIZE(me, 6);
+  regex_scratch_free(s);
+  regex_free(re);
+}
+
+TEST(regex_find_from_inside_a_character_moves_forward) {
+  mem m = mem_default();
+  regex *re = compile_ok(&m, "\\w+", false, NULL);
+  regex_scratch *s = regex_scratch_new(&m, NULL);
+  size_t ms, me;
+  /* 가 is 3 bytes; offsets 1 and 2 are inside it. */
+  CHECK_INT(find_simple(re, s, "가나", 1, &ms, &me), 1);
+  CHECK_SIZE(ms, 3);
+  CHECK_SIZE(me, 6);
+  CHECK_INT(find_simple(re, s, "가나", 5, &ms, &me), 0);
+  regex_scratch_free(s);
+  regex_free(re);
+}
+
+TEST(regex_find_named_group_span) {
+  mem m = mem_default();
+  regex *re = compile_ok(&m, "「(?<name>[^」\\n]{1,40})」|<(?<alt>x)>",
+                         false, NULL);
+  regex_scratch *s = regex_scratch_new(&m, NULL);
+  const char *t = "법 「개인정보 보호법」 시행";
+  size_t ms, me, gs, ge;
+  int g = regex_group(re, "name");
+  CHECK_INT(regex_find(re, s, t, strlen(t), 0, REGEX_UNBOUNDED, g, &ms, &me,
+                       &gs, &ge),
+            1);
+  CHECK_SIZE(ms, 4);
+  CHECK_SIZE(gs, 7);
+  CHECK_SIZE(ge - gs, strlen("개인정보 보호법"));
+  CHECK_SIZE(me, ge + 3);
+  /* A group that did not take part. */
+  g = regex_group(re, "alt");
+  CHECK_INT(regex_find(re, s, t, strlen(t), 0, REGEX_UNBOUNDED, g, &ms, &me,
+                       &gs, &ge),
+            1);
+  CHECK_SIZE(gs, (size_t)-1);
+  CHECK_SIZE(ge, (size_t)-1);
+  regex_scratch_free(s);
+  regex_free(re);
+}
+
+TEST(regex_find_subject_with_nul) {
+  mem m = mem_default();
+  regex *re = compile_ok(&m, "a\\x00b", false, NULL);
+  regex_scratch *s = regex_scratch_new(&m, NULL);
+  const char t[] = "xx\0a\0b";
+  size_t ms, me;
+  CHECK_INT(regex_find(re, s, t, sizeof t - 1, 0, REGEX_UNBOUNDED, -1, &ms,
+                       &me, NULL, NULL),
+            1);
+  CHECK_SIZE(ms, 3);
+  CHECK_SIZE(me, 6);
+  CHECK_INT(regex_find(re, s, NULL, 0, 0, REGEX_UNBOUNDED, -1, &ms, &me, NULL,
+                       NULL),
+            0);
+  regex_scratch_free(s);
+  regex_free(re);
+}
+
+TEST(regex_find_caseless_and_ucp) {
+  mem m = mem_default();
+  regex *re = compile_ok(&m, "\\bact\\b", true, NULL);
+  regex *word = compile_ok(&m, "^\\w+$", false, NULL);
+  regex_scratch *s = regex_scratch_new(&m, NULL);
+  size_t ms, me;
+  CHECK_INT(find_simple(re, s, "AI ACT!", 0, &ms, &me), 1);
+  CHECK_SIZE(ms, 3);
+  /* UCP: \w knows Hangul, and \b sees 법 as a word character. */
+  CHECK_INT(find_simple(word, s, "인공지능법", 0, &ms, &me), 1);
+  CHECK_INT(find_simple(re, s, "법act", 0, &ms, &me), 0);
+  regex_scratch_free(s);
+  regex_free(word);
+  regex_free(re);
+}
+
+TEST(regex_scratch_grows_for_many_groups) {
+  mem m = mem_default();
+  char pat[200] = "";
+  for (int i = 0; i < 40; i++) strcat(pat, "(a)");
+  strcat(pat, "(?<name>b)");
+  regex *re = compile_ok(&m, pat, false, NULL);
+  regex_scratch *s = regex_scratch_new(&m, NULL);
+  char text[64];
+  memset(text, 'a', 40);
+  strcpy(text + 40, "b");
+  size_t ms, me, gs, ge;
+  CHECK_INT(regex_find(re, s, text, 41, 0, REGEX_UNBOUNDED,
+                       regex_group(re, "name"), &ms, &me, &gs, &ge),
+            1);
+  CHECK_SIZE(gs, 40);
+  CHECK_SIZE(ge, 41);
+  regex_scratch_free(s);
+  regex_free(re);
+}
+
+/* ======================================================================
+** Limits: catastrophic patterns stop quickly, JIT and interpreted
+** ==================================================================== */
+
+/* Runs pattern on text; checks BUNRYU_ELIMIT within a second and returns
+   the time taken. */
+static double expect_limit(const char *pattern, const char *text,
+                           const regex_limits *lim, bool want_jit) {
+  mem m = mem_default();
+  bool jit = false;
+  regex *re = compile_ok(&m, pattern, false, &jit);
+  regex_scratch *s = regex_scratch_new(&m, lim);
+  if (!re || !s) {
+    regex_scratch_free(s);
+    regex_free(re);
+    return -1;
+  }
+  CHECK(jit == want_jit);
+  size_t ms, me;
+  double t0 = now_seconds();
+  int rc = find_simple(re, s, text, 0, &ms, &me);
+  double dt = now_seconds() - t0;
+  unit_check(rc == BUNRYU_ELIMIT, __FILE__, __LINE__, pattern,
+             "expected BUNRYU_ELIMIT");
+  unit_check(dt < 1.0, __FILE__, __LINE__, pattern, "took a second or more");
+  if (getenv("REGEX_TEST_TIMES"))
+    printf("  %-6s %-24s %8.2f ms\n", jit ? "jit" : "interp", pattern,
+           dt * 1000);
+  regex_scratch_free(s);
+  regex_free(re);
+  return dt;
+}
+
+/* "aaa…ab", "x"*n + "zy", and words then '!' defeat the three patterns. */
+static void catastrophic_all(const char *prefix, bool want_jit) {
+  char a[256], x[256], w[256], pat[64];
+  memset(a, 'a', 200);
+  strcpy(a + 200, "b");
+  memset(x, 'x', 200);
+  strcpy(x + 200, "zy");
+  for (int i = 0; i < 200; i++) w[i] = (i % 7 == 6) ? ' ' : 'w';
+  strcpy(w + 200, "!");
+  snprintf(pat, sizeof pat, "%s(a+)+$", prefix);
+  expect_limit(pat, a, NULL, want_jit);
+  snprintf(pat, sizeof pat, "%s(\\w+\\s?)+$", prefix);
+  expect_limit(pat, w, NULL, want_jit);
+  snprintf(pat, sizeof pat, "%s(x+x+)+y", prefix);
+  expect_limit(pat, x, NULL, want_jit);
+}
+
+TEST(regex_catastrophic_patterns_hit_limit_with_jit) {
+  if (!jit_available()) return;
+  catastrophic_all("", true);
+}
+
+TEST(regex_catastrophic_patterns_hit_limit_interpreted) {
+  catastrophic_all("(*NO_JIT)", false);
+}
+
+TEST(regex_small_limits_are_honoured) {
+  /* Depth and heap limits (the interpreter's own) and a small match limit;
+     the subject ends in the required 'c' so that PCRE2's start-up
+     optimizations do not answer "no match" before trying. */
+  char text[4096];
+  memset(text, 'a', sizeof text - 2);
+  strcpy(text + sizeof text - 2, "c");
+  regex_limits depth = {LIMIT_REGEX_MATCH_DEFAULT, 50, 0};
+  expect_limit("(*NO_JIT)(?:a|b)*c", text, &depth, false);
+  regex_limits heap = {LIMIT_REGEX_MATCH_DEFAULT, 0, 1};
+  expect_limit("(*NO_JIT)(a|b)*c", text, &heap, false);
+  text[sizeof text - 2] = 'b';
+  regex_limits match = {1000, 0, 0};
+  expect_limit("(*NO_JIT)(a+)+$", text, &match, false);
+  if (jit_available()) expect_limit("(a+)+$", text, &match, true);
+}
+
+TEST(regex_jit_stack_limit_is_a_limit) {
+  if (!jit_available()) return;
+  /* Deep recursion through a group exhausts the JIT stack. */
+  size_t n = 2 * 1024 * 1024;
+  char *text = malloc(n + 1);
+  if (!text) return;
+  memset(text, 'a', n);
+  text[n] = '\0';
+  mem m = mem_default();
+  regex *re = compile_ok(&m, "(?:(a)|b)*c", false, NULL);
+  regex_limits lim = {UINT32_MAX, 0, 0};
+  regex_scratch *s = regex_scratch_new(&m, &lim);
+  size_t ms, me;
+  int rc = regex_find(re, s, text, n, 0, 0, -1, &ms, &me, NULL, NULL);
+  CHECK_INT(rc, BUNRYU_ELIMIT);
+  regex_scratch_free(s);
+  regex_free(re);
+  free(text);
+}
+
+/* ======================================================================
+** Memory: everything through the hook, nothing leaked, failures clean
+** ==================================================================== */
+
+TEST(regex_memory_goes_through_hook) {
+  counting c = {0, 0, -1};
+  mem m = counting_mem(&c);
+  regex *re = compile_ok(&m, "(?<name>[가-힣]+)(?:법|법안)", false, NULL);
+  CHECK(c.live > 0);
+  regex_scratch *s = regex_scratch_new(&m, NULL);
+  size_t ms, me, gs, ge;
+  const char *t = "개인정보보호법";
+  CHECK_INT(regex_find(re, s, t, strlen(t), 0, REGEX_UNBOUNDED, 1, &ms, &me,
+                       &gs, &ge),
+            1);
+  regex_scratch_free(s);
+  regex_free(re);
+  CHECK_INT(c.live, 0);
+  regex_info info;
+  CHECK_INT(regex_analyze(&m, "\\w{2,20}(?:법안|법|협약)", false, &info),
+            BUNRYU_OK);
+  CHECK(info.n_lits == 3);
+  regex_info_free(&m, &info);
+  CHECK_INT(c.live, 0);
+}
+
+TEST(regex_out_of_memory_is_clean) {
+  for (long k = 0; k < 200; k++) {
+    counting c = {0, 0, k};
+    mem m = counting_mem(&c);
+    regex *re = NULL;
+    char err[128];
+    size_t off;
+    int rc = regex_compile(&m, "(?<name>\\w+)법", false, &re, NULL, err,
+                           sizeof err, &off);
+    CHECK(rc == BUNRYU_OK || rc == BUNRYU_ENOMEM);
+    regex_scratch *s = regex_scratch_new(&m, NULL);
+    if (re && s) {
+      size_t ms, me;
+      int f = regex_find(re, s, "가나법", strlen("가나법"), 0,
+                         REGEX_UNBOUNDED, -1, &ms, &me, NULL, NULL);
+      CHECK(f == 1 || f == BUNRYU_ENOMEM);
+    }
+    regex_scratch_free(s);
+    regex_free(re);
+    regex_info info;
+    rc = regex_analyze(&m, "(?:ab|cd)ef[xy]{2}(?:법안|법)", false, &info);
+    CHECK(rc == BUNRYU_OK || rc == BUNRYU_ENOMEM);
+    if (rc == BUNRYU_ENOMEM) CHECK(info.n_lits == 0 && info.lits == NULL);
+    regex_info_free(&m, &info);
+    CHECK_INT(c.live, 0);
+  }
+}
+
+/* ======================================================================
+** Analysis: the benchmark's law patterns
+** ==================================================================== */
+
+TEST(regex_analyze_law_corner_brackets) {
+  regex_info info = analyze("「[^」\\n]{1,40}」", false);
+  CHECK(info.n_lits == 1);
+  CHECK(lits_are(&info, (const char *const[]){"「"}, 1) ||
+        lits_are(&info, (const char *const[]){"」"}, 1));
+  CHECK_SIZE(info.max_len, 3 + 40 * 4 + 3);
+  info_free(&info);
+  info = analyze("『[^』\\n]{1,40}』", false);
+  CHECK(info.n_lits == 1);
+  CHECK_SIZE(info.max_len, 166);
+  info_free(&info);
+}
+
+TEST(regex_analyze_law_bill_numbers) {
+  /* The best set holds "S": one byte, too short to use. */
+  regex_info info = analyze("\\b(?:SB|HB|AB|HR|S)\\s?\\d{2,5}\\b", false);
+  CHECK_SIZE(info.n_lits, 0);
+  CHECK_SIZE(info.max_len, 2 + 4 + 5 * 4);
+  info_free(&info);
+}
+
+TEST(regex_analyze_law_korean_suffixes) {
+  regex_info info = analyze(
+      "[\\p{Hangul}A-Za-z0-9·]{2,20}\\s?(?:법안|법|협약|조약|규정|지침)"
+      "(?=[\\s,.)'’”]|$|[은는이가을를의에도와과로])",
+      false);
+  CHECK_LITS(info, "법안", "법", "협약", "조약", "규정", "지침");
+  CHECK_SIZE(info.max_len, 20 * 4 + 4 + 6);
+  info_free(&info);
+}
+
+TEST(regex_analyze_law_acronyms) {
+  regex_info info = analyze("\\b(?:GDPR|DSA|DMA|CCPA|COPPA)\\b", false);
+  CHECK_LITS(info, "GDPR", "DSA", "DMA", "CCPA", "COPPA");
+  CHECK_SIZE(info.max_len, 5);
+  info_free(&info);
+}
+
+TEST(regex_analyze_law_english_acts) {
+  /* The single space joins the names that follow it: " Act" is required
+     and longer than "Act". */
+  regex_info info = analyze(
+      "\\b[A-Z][A-Za-z]+ "
+      "(?:Act|Bill|Convention|Treaty|Directive|Regulation)\\b",
+      false);
+  CHECK_LITS(info, " Act", " Bill", " Convention", " Treaty", " Directive",
+             " Regulation");
+  CHECK_SIZE(info.max_len, REGEX_UNBOUNDED);
+  info_free(&info);
+}
+
+TEST(regex_analyze_law_executive_order) {
+  regex_info info = analyze("행정명령\\s?\\d*호?", false);
+  CHECK_LITS(info, "행정명령");
+  CHECK_SIZE(info.max_len, REGEX_UNBOUNDED);
+  info_free(&info);
+}
+
+TEST(regex_analyze_law_file_lines_all_parse) {
+  /* Every line of the shared benchmark file (when present) is analysed
+     without giving up on its length. */
+  char *text = unit_read_file("/work/shared/bench/law_patterns.txt", NULL);
+  if (!text) return;
+  int bounded = 0, with_lits = 0;
+  for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+    if (line[0] == '#' || line[0] == '\0') continue;
+    regex_info info = analyze(line, false);
+    bounded += info.max_len != REGEX_UNBOUNDED;
+    with_lits += info.n_lits > 0;
+    info_free(&info);
+  }
+  CHECK_INT(bounded, 5);
+  CHECK_INT(with_lits, 6);
+  free(text);
+}
+
+/* ======================================================================
+** Analysis: syntax
+** ==================================================================== */
+
+TEST(regex_analyze_literal_runs_and_products) {
+  regex_info info = analyze("abc", false);
+  CHECK_LITS(info, "abc");
+  CHECK_SIZE(info.max_len, 3);
+  info_free(&info);
+  info = analyze("colou?r", false);
+  CHECK_LITS(info, "colour", "color");
+  CHECK_SIZE(info.max_len, 6);
+  info_free(&info);
+  info = analyze("(?:ab|cd)ef", false);
+  CHECK_LITS(info, "abef", "cdef");
+  info_free(&info);
+  info = analyze("x+yz", false);
+  CHECK_LITS(info, "yz");
+  CHECK_SIZE(info.max_len, REGEX_UNBOUNDED);
+  info_free(&info);
+  info = analyze("\\x{AC00}\\x{B098}\\x41\\.", false);
+  CHECK_LITS(info, "가나A.");
+  CHECK_SIZE(info.max_len, 8);
+  info_free(&info);
+}
+
+TEST(regex_analyze_best_set_is_longest_shortest) {
+  regex_info info = analyze("ab\\d+(?:cdef|ghij)\\s+xyz", false);
+  CHECK_LITS(info, "cdef", "ghij");
+  info_free(&info);
+  /* A quantifier with minimum 1 keeps the set required. */
+  info = analyze("\\d(?:법안|협약){1,3}", false);
+  CHECK_LITS(info, "법안", "협약");
+  CHECK_SIZE(info.max_len, 4 + 18);
+  info_free(&info);
+  /* Minimum 0 does not. */
+  info = analyze("\\d(?:법안|협약){0,3}", false);
+  CHECK_SIZE(info.n_lits, 0);
+  CHECK_SIZE(info.max_len, 4 + 18);
+  info_free(&info);
+}
+
+TEST(regex_analyze_alternation_unions_or_gives_up) {
+  regex_info info = analyze("foo|barbaz", false);
+  CHECK_LITS(info, "foo", "barbaz");
+  CHECK_SIZE(info.max_len, 6);
+  info_free(&info);
+  info = analyze("foo\\d+|\\w+bar", false);
+  CHECK_LITS(info, "foo", "bar");
+  info_free(&info);
+  info = analyze("foo|\\d+", false);
+  CHECK_SIZE(info.n_lits, 0);
+  info_free(&info);
+  info = analyze("abc|", false);
+  CHECK_SIZE(info.n_lits, 0);
+  CHECK_SIZE(info.max_len, 3);
+  info_free(&info);
+}
+
+TEST(regex_analyze_zero_width_items) {
+  regex_info info = analyze("^ab\\b(?=cd)(?!x)(?<=b)(?<!q)cd$", false);
+  CHECK_LITS(info, "abcd");
+  CHECK_SIZE(info.max_len, 4);
+  info_free(&info);
+  /* A lookaround with a class holding ')' and escapes is skipped whole. */
+  info = analyze("(?=[)(\\]]|\\))법안", false);
+  CHECK_LITS(info, "법안");
+  CHECK_SIZE(info.max_len, 6);
+  info_free(&info);
+  info = analyze("ab(?#a comment (with)cd", false);
+  CHECK_LITS(info, "abcd");
+  info_free(&info);
+}
+
+TEST(regex_analyze_classes) {
+  regex_info info = analyze("[[:alpha:]]abc", false);
+  CHECK_LITS(info, "abc");
+  CHECK_SIZE(info.max_len, 7);
+  info_free(&info);
+  info = analyze("[]x]yz[^]a]", false);
+  CHECK_LITS(info, "yz");
+  CHECK_SIZE(info.max_len, 10);
+  info_free(&info);
+  info = analyze("[a\\]b]cd.", false);
+  CHECK_LITS(info, "cd");
+  CHECK_SIZE(info.max_len, 10);
+  info_free(&info);
+  info = analyze("[[:alpha:]", false); /* unterminated */
+  CHECK_SIZE(info.n_lits, 0);
+  CHECK_SIZE(info.max_len, REGEX_UNBOUNDED);
+  info_free(&info);
+}
+
+TEST(regex_analyze_named_and_capturing_groups) {
+  regex_info info = analyze("(?<name>ab)(cd)(?P<x>ef)(?'y'gh)(?>ij)", false);
+  CHECK_LITS(info, "abcdefghij");
+  CHECK_SIZE(info.max_len, 10);
+  info_free(&info);
+  info = analyze("(ab)+", false);
+  CHECK_LITS(info, "ab");
+  CHECK_SIZE(info.max_len, REGEX_UNBOUNDED);
+  info_free(&info);
+}
+
+TEST(regex_analyze_caseless) {
+  regex_info info = analyze("Act|BILL", true);
+  CHECK_LITS(info, "act", "bill");
+  /* Caseless: an ASCII letter may match a 3-byte letter (K, U+212A). */
+  CHECK_SIZE(info.max_len, 12);
+  info_free(&info);
+  /* Inline caselessness: literals after it are not used, lengths widen. */
+  info = analyze("(?i)abc", false);
+  CHECK_SIZE(info.n_lits, 0);
+  CHECK_SIZE(info.max_len, 9);
+  info_free(&info);
+  info = analyze("xyz(?i:abc)", false);
+  CHECK_LITS(info, "xyz");
+  CHECK_SIZE(info.max_len, 12);
+  info_free(&info);
+  info = analyze("(?-i)ABC", true);
+  CHECK_SIZE(info.n_lits, 0);
+  info_free(&info);
+  /* Options that change neither literals nor lengths are fine. */
+  info = analyze("(?m)^abc$", false);
+  CHECK_LITS(info, "abc");
+  info_free(&info);
+}
+
+TEST(regex_analyze_gives_up_on_unknown_syntax) {
+  static const char *const give_up[] = {
+      "(?x) a b c",     "(a)\\1bc",       "ab\\Kcd",      "\\Qab\\E",
+      "(*ACCEPT)abc",   "(*UTF)abc",      "(?(1)ab|cd)",  "(?R)ab",
+      "ab\\g{1}",       "a{foo}bc",       "ab(?#c)+d",    "(abc",
+      "abc)",           "ab\\Xcd",        "ab\\ccd",      "\\0ab",
+      "(?|ab|(?1))",    "[\\Qa]\\E]abc",  "ab\\N{U+41}",  "ab{,3}cd",
+      "(?C1)abcd",      "abc\\o{101}",    "ab\\ycd",      "a(?&n)bc",
+  };
+  for (size_t i = 0; i < COUNT(give_up); i++) {
+    regex_info info = analyze(give_up[i], false);
+    unit_check(info.n_lits == 0 && info.max_len == REGEX_UNBOUNDED,
+               __FILE__, __LINE__, give_up[i], "expected to give up");
+    info_free(&info);
+  }
+}
+
+TEST(regex_analyze_literal_nul_is_not_a_literal) {
+  regex_info info = analyze("ab\\x00cd", false);
+  CHECK_SIZE(info.n_lits, 1);
+  CHECK_SIZE(info.max_len, 5);
+  info_free(&info);
+}
+
+TEST(regex_analyze_set_size_is_capped) {
+  /* 8 * 8 * 8 = 512 strings is too many to multiply: the parts are used. */
+  const char *p = "(?:aa|bb|cc|dd|ee|ff|gg|hh)(?:ii|jj|kk|ll|mm|nn|oo|pp)"
+                  "(?:qq|rr|ss|tt|uu|vv|ww|xx)";
+  regex_info info = analyze(p, false);
+  CHECK(info.n_lits > 0 && info.n_lits <= 64);
+  CHECK_SIZE(info.max_len, 6);
+  info_free(&info);
+}
+
+/*
+** The analysis is sound on real text: wherever a pattern matches, one of its
+** literals occurs inside the match and the match is no longer than max_len.
+*/
+TEST(regex_analyze_is_sound_on_samples) {
+  static const char *const pats[] = {
+      "「[^」\\n]{1,40}」",
+      "[\\p{Hangul}A-Za-z0-9·]{2,20}\\s?(?:법안|법|협약|조약|규정|지침)"
+      "(?=[\\s,.)'’”]|$|[은는이가을를의에도와과로])",
+      "\\b(?:GDPR|DSA|DMA|CCPA|COPPA)\\b",
+      "\\b[A-Z][A-Za-z]+ (?:Act|Bill|Convention|Treaty|Directive|Regulation)"
+      "\\b",
+      "행정명령\\s?\\d*호?",
+      "colou?r",
+  };
+  const char *text =
+      "EU AI Act 와 「인공지능 기본법」이 통과됐다. 개인정보보호법은 GDPR, "
+      "DSA 와 다르다. 행정명령 14110호 와 행정명령이 있다. The Digital "
+      "Markets Act and the color colour. 기후협약, 파리 조약에 따라.";
+  mem m = mem_default();
+  regex_scratch *s = regex_scratch_new(&m, NULL);
+  for (size_t i = 0; i < COUNT(pats); i++) {
+    regex *re = compile_ok(&m, pats[i], false, NULL);
+    regex_info info = analyze(pats[i], false);
+    CHECK(info.n_lits > 0);
+    size_t from = 0, ms, me, len = strlen(text);
+    int found = 0;
+    while (regex_find(re, s, text, len, from, REGEX_UNBOUNDED, -1, &ms, &me,
+                      NULL, NULL) == 1) {
+      found++;
+      bool has = false;
+      for (size_t k = 0; k < info.n_lits && !has; k++) {
+        size_t n = strlen(info.lits[k]);
+        for (size_t at = ms; at + n <= me && !has; at++)
+          has = memcmp(text + at, info.lits[k], n) == 0;
+      }
+      unit_check(has, __FILE__, __LINE__, pats[i], "literal not in match");
+      unit_check(me - ms <= info.max_len, __FILE__, __LINE__, pats[i],
+                 "match longer than max_len");
+      from = me > ms ? me : me + 1;
+      if (from > len) break;
+    }
+    unit_check(found > 0, __FILE__, __LINE__, pats[i], "no sample match");
+    info_free(&info);
+    regex_free(re);
+  }
+  regex_scratch_free(s);
+}
