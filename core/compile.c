@@ -130,6 +130,21 @@ static int copy_patterns(const bunryu_builder *b, bunryu_engine *e) {
 ** ==================================================================== */
 
 /*
+** Whether required literal i contains another literal of the set (법안
+** contains 법): wherever it occurs the shorter one occurs too, so it would
+** only trigger the pattern a second time.
+*/
+static bool contains_other(const regex_info *info, size_t i) {
+  for (size_t j = 0; j < info->n_lits; j++) {
+    if (j == i) continue;
+    size_t li = strlen(info->lits[i]), lj = strlen(info->lits[j]);
+    if ((lj < li || (lj == li && j < i)) && strstr(info->lits[i], info->lits[j]))
+      return true;
+  }
+  return false;
+}
+
+/*
 ** Adds the required literals of a pattern (normalized like keywords) to
 ** the automaton as triggers. A pattern without a usable set runs on every
 ** document.
@@ -145,6 +160,7 @@ static int add_triggers(bunryu_engine *e, lit_builder *lb, int pi,
   p->prefiltered = info.n_lits > 0;
   int rc = BUNRYU_OK;
   for (size_t i = 0; i < info.n_lits && rc == BUNRYU_OK; i++) {
+    if (contains_other(&info, i)) continue;
     char *norm = NULL;
     size_t len = 0;
     enum norm_mode mode = caseless ? NORM_NFKC_CF : NORM_NFC;
