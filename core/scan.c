@@ -151,9 +151,8 @@ const char *arena_copy(bunryu_scanner *s, const char *p, size_t n) {
 static void reset_document(bunryu_scanner *s, unsigned flags) {
   s->flags = flags;
   s->n_zones = 0;
-  s->n_hits = s->n_trigs = s->n_ignored = s->n_ents = 0;
-  if (s->ent_slots)
-    memset(s->ent_slots, 0, s->n_ent_slots * sizeof *s->ent_slots);
+  s->n_hits = s->n_trigs = s->n_ignored = 0;
+  entities_reset(s);
   s->names.cur = s->names.first;
   if (s->names.cur) s->names.cur->used = 0;
   memset(s->scores, 0, (s->e->n_cats ? s->e->n_cats : 1) * sizeof *s->scores);
@@ -556,7 +555,7 @@ static int finish(bunryu_scanner *s, uint64_t t0, const bunryu_result **out) {
   if (s->result.error) {
     s->result.label = -1;
     s->result.n_ranked = 0;
-    s->n_ents = 0;
+    entities_reset(s);
     s->n_hits = 0;
   }
   s->result.elapsed_us = now_us() - t0;

@@ -113,6 +113,7 @@ struct bunryu_scanner {
 int score_document(bunryu_scanner *s);
 int resolve_entities(bunryu_scanner *s);
 void rank_categories(bunryu_scanner *s, int forced_label);
+void entities_reset(bunryu_scanner *s);
 int entity_add(bunryu_scanner *s, int type, const char *name, size_t name_len,
                int zi, size_t start, size_t end);
 int run_hooks(bunryu_scanner *s, char *err, size_t errlen);

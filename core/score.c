@@ -261,6 +261,20 @@ static int rehash_entities(bunryu_scanner *s) {
   return BUNRYU_OK;
 }
 
+void entities_reset(bunryu_scanner *s) {
+  /* Clearing only the used slots keeps a scanner that once saw a huge
+     document from paying for its table on every later one. */
+  if (s->n_ents * 8 < s->n_ent_slots) {
+    for (size_t i = 0; i < s->n_ents; i++) {
+      const entity_rec *r = &s->ents[i];
+      s->ent_slots[ent_slot(s, r->type, r->name, r->name_len)] = 0;
+    }
+  } else if (s->ent_slots) {
+    memset(s->ent_slots, 0, s->n_ent_slots * sizeof *s->ent_slots);
+  }
+  s->n_ents = 0;
+}
+
 int entity_add(bunryu_scanner *s, int type, const char *name, size_t name_len,
                int zi, size_t start, size_t end) {
   if (rehash_entities(s) != BUNRYU_OK) return s->result.error;
