@@ -265,9 +265,21 @@ void entities_reset(bunryu_scanner *s) {
   /* Clearing only the used slots keeps a scanner that once saw a huge
      document from paying for its table on every later one. */
   if (s->n_ents * 8 < s->n_ent_slots) {
+    /* Find each record's slot by its value, not with ent_slot(): once an
+       earlier slot of a probe chain is cleared, ent_slot() stops there and
+       a later slot of the chain would stay set, stale, into the next
+       document (which then counted its entity into a dead record). */
+    size_t mask = s->n_ent_slots - 1;
     for (size_t i = 0; i < s->n_ents; i++) {
       const entity_rec *r = &s->ents[i];
-      s->ent_slots[ent_slot(s, r->type, r->name, r->name_len)] = 0;
+      size_t j = hash_bytes(r->name, r->name_len, (uint64_t)r->type) & mask;
+      for (size_t probes = 0; probes < s->n_ent_slots; probes++) {
+        if (s->ent_slots[j] == (uint32_t)i + 1) {
+          s->ent_slots[j] = 0;
+          break;
+        }
+        j = (j + 1) & mask;
+      }
     }
   } else if (s->ent_slots) {
     memset(s->ent_slots, 0, s->n_ent_slots * sizeof *s->ent_slots);
