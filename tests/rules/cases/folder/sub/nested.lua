@@ -1,0 +1,1 @@
+error("a file in a subfolder is not loaded")

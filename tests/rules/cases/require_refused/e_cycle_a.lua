@@ -1,0 +1,2 @@
+
+require "e_cycle_b"

@@ -1,0 +1,3 @@
+
+
+require "e_cycle_a"

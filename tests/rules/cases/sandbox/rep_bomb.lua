@@ -1,0 +1,1 @@
+local s = string.rep("폭탄", 1e12)

@@ -1,0 +1,5 @@
+category "ok" { keywords = { "법안" } }
+
+category "broken" {
+  keywords = { "규제" "법령" },
+}
