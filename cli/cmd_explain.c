@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "cli.h"
 
 static const char explain_usage[] =
@@ -21,6 +23,24 @@ static const char *zone_name(unsigned zone) {
                                     : "body";
 }
 
+/*
+** Prints s padded with spaces to `width` terminal columns: Hangul and other
+** wide characters take two columns, so printf's byte-based padding would
+** misalign every line that has them.
+*/
+static void print_padded(const char *s, int width) {
+  const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+  int cols = 0;
+  utf8proc_int32_t cp;
+  utf8proc_ssize_t n;
+  while (*p && (n = utf8proc_iterate(p, -1, &cp)) > 0) {
+    cols += utf8proc_charwidth(cp);
+    p += n;
+  }
+  fputs(s, stdout);
+  for (; cols < width; cols++) putchar(' ');
+}
+
 static void print_hit(const bunryu_result *r, size_t i) {
   const char *cat, *term, *file;
   unsigned zone;
@@ -29,8 +49,9 @@ static void print_hit(const bunryu_result *r, size_t i) {
   int rline, counted;
   bunryu_result_hit(r, i, &cat, &term, &zone, &start, &end, &line, &weight);
   bunryu_result_hit_source(r, i, &file, &rline, &counted);
-  printf("  %+7.2f  %-24s %-5s line %-4zu bytes %zu-%zu", weight, term,
-         zone_name(zone), line, start, end);
+  printf("  %+7.2f  ", weight);
+  print_padded(term, 24);
+  printf(" %-5s line %-4zu bytes %zu-%zu", zone_name(zone), line, start, end);
   if (file) printf("  (%s:%d)", file, rline);
   if (!counted) printf("  not counted: inside a longer hit or over max_count");
   putchar('\n');
@@ -39,11 +60,20 @@ static void print_hit(const bunryu_result *r, size_t i) {
 static void print_category(const bunryu_result *r, const char *name,
                            double score) {
   printf("%s  %.2f\n", name, score);
+  double from_hits = 0;
   for (size_t i = 0; i < bunryu_result_hit_count(r); i++) {
     const char *cat;
-    bunryu_result_hit(r, i, &cat, NULL, NULL, NULL, NULL, NULL, NULL);
-    if (cat && !strcmp(cat, name)) print_hit(r, i);
+    double weight;
+    bunryu_result_hit(r, i, &cat, NULL, NULL, NULL, NULL, NULL, &weight);
+    if (cat && !strcmp(cat, name)) {
+      print_hit(r, i);
+      from_hits += weight;
+    }
   }
+  /* What the hits do not explain came from a rule hook (classify). */
+  double rest = score - from_hits;
+  if (rest > 0.005 || rest < -0.005)
+    printf("  %+7.2f  (added by a classify hook)\n", rest);
 }
 
 /* Categories that only lost points (all hits negative) still deserve a
@@ -72,8 +102,10 @@ static void print_entities(const bunryu_result *r) {
     unsigned zone;
     bunryu_result_entity(r, i, &type, &name, &text, &tlen, &start, &end,
                          &count, &zone);
-    printf("  %-8s %-28s \"%.*s\"  %s bytes %zu-%zu  x%zu\n", type, name,
-           (int)tlen, text, zone_name(zone), start, end, count);
+    printf("  %-8s ", type);
+    print_padded(name, 28);
+    printf(" \"%.*s\"  %s bytes %zu-%zu  x%zu\n", (int)tlen, text,
+           zone_name(zone), start, end, count);
   }
 }
 

@@ -26,9 +26,10 @@ check_run() { # $1 = binary, $2 = description
     *'"label": "policy_law"'*) ok ;;
     *) bad "$2: no policy_law label in: $out" ;;
   esac
-  # 오픈AI starts at byte 27 of the document; ＯｐｅｎＡＩ (18 bytes) is NFKC-matched.
+  # 오픈AI starts at byte 26 of the document (after "국회, AI 법안 처리\n\n");
+  # ＯｐｅｎＡＩ is matched through NFKC + case folding, so the count is 2.
   case "$out" in
-    *'"name": "OpenAI", "text": "오픈AI", "start": 27, "end": 35, "count": 2'*) ok ;;
+    *'"name": "OpenAI", "text": "오픈AI", "start": 26, "end": 34, "count": 2'*) ok ;;
     *) bad "$2: entity span or count wrong in: $out" ;;
   esac
 }

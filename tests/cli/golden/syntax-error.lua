@@ -1,0 +1,4 @@
+category "x" {
+  keywords = { "규제" }
+  weight = 2,
+}
