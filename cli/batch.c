@@ -1,0 +1,789 @@
+/*
+** batch.c — the pipeline of `bunryu classify`: many documents on all cores,
+** output in input order, memory bounded whatever the length of the input.
+**
+**   producer (the calling thread)  walks folders, reads JSONL lines, and
+**                                  puts each document into the next slot
+**                                  of a ring, numbered in input order;
+**   N workers                      take slots in order, read the file or
+**                                  parse the line, scan it with their own
+**                                  scanner and render the record into the
+**                                  slot;
+**   one writer                     writes the slots' records strictly in
+**                                  sequence and frees the slots.
+**
+** The ring has a fixed number of slots (4 per worker), so at most that many
+** documents are in memory at any time: a stream of any length runs in
+** constant memory, and a slow writer (a full pipe) holds the producer back.
+** One engine is shared by all workers; scanners are per worker.
+**
+** Stopping: SIGINT/SIGTERM set a flag that only the producer thread sees as
+** a signal (the others block them); the producer stops feeding, workers
+** drop the documents they have not started, and the writer writes the
+** finished ones up to the first dropped one, so the output is a prefix of
+** the input order made of whole lines. A closed output pipe (EPIPE) stops
+** the batch the same way, quietly.
+*/
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "cli.h"
+
+#define SLOTS_PER_WORKER 4
+#define MIN_SLOTS 8
+/* Buffers that grew past these are given back after their document. */
+#define KEEP_DOC_BYTES (8u << 20)
+#define KEEP_LINE_BYTES (1u << 20)
+#define KEEP_RECORD_BYTES (1u << 20)
+/* What the binary test looks at, and the share of control bytes in it that
+   makes a file "mostly non-text". */
+#define BINARY_SNIFF_BYTES 8192u
+#define BINARY_CONTROL_PERCENT 10u
+#define WAIT_SLICE_NS 200000000L
+/*
+** Once a record is ready, the writer waits up to 2 ms for more before it
+** writes, instead of being woken for every document: records still leave
+** within 2 ms of being ready (a slow stream sees them at once), and a fast
+** batch costs a wake-up per half ring rather than per document.
+*/
+#define WRITER_WAIT_NS 2000000L
+
+/* Set by the signal handler; a signal can only reach a process-wide flag. */
+static volatile sig_atomic_t g_signal;
+
+static void on_signal(int sig) { g_signal = sig; }
+
+/* ======================================================================
+** Slots and the shared state
+** =================================================================== */
+
+typedef enum { SLOT_FREE, SLOT_READY, SLOT_TAKEN, SLOT_DONE, SLOT_DROPPED } slot_state;
+
+typedef enum {
+  JOB_FILE,  /* path: read it and scan it */
+  JOB_LINE,  /* line: a JSONL record */
+  JOB_FAILED /* message: an error known before any work (a bad folder) */
+} job_kind;
+
+typedef struct slot {
+  slot_state state;
+  job_kind kind;
+  char *path;         /* JOB_FILE, JOB_FAILED: malloc'd, or NULL */
+  sbuf line;          /* JOB_LINE */
+  uint64_t lineno;    /* JOB_LINE, JOB_FAILED from a stream */
+  const char *source; /* streams: their name, for ids ("stdin:12") */
+  char message[200];  /* JOB_FAILED */
+  uint64_t bytes;     /* input bytes, for MB/s */
+  /* set by the worker */
+  sbuf record;
+  rec_status status;
+  int category; /* the label's category id, -1 for none */
+} slot;
+
+typedef struct batch {
+  const batch_opts *o;
+  bunryu_engine *e;
+  FILE *out;
+  batch_stats *st;
+  slot *ring;
+  size_t n_slots;
+  pthread_mutex_t mu;
+  pthread_cond_t can_work, can_write, can_feed;
+  uint64_t next_seq, next_take, next_write; /* under mu */
+  bool input_done;                           /* under mu */
+  size_t pending;      /* DONE or DROPPED slots not yet released; under mu */
+  bool writer_waiting; /* under mu */
+  atomic_int stop; /* a batch_end other than BATCH_DONE once stopping */
+  int write_errno;
+  progress prog;
+  bool out_is_tty;
+  char **sources; /* stream names, one per input */
+} batch;
+
+typedef struct worker {
+  batch *b;
+  bunryu_scanner *scanner;
+  sbuf doc;
+  jsonl_doc jd;
+  pthread_t thread;
+} worker;
+
+static bool should_stop(void *ud) {
+  batch *b = ud;
+  return g_signal != 0 || atomic_load(&b->stop) != BATCH_DONE;
+}
+
+/* Waits on cv for at most ns nanoseconds (< 1 s). */
+static void wait_for(pthread_cond_t *cv, pthread_mutex_t *mu, long ns) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_nsec += ns;
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000L;
+  }
+  pthread_cond_timedwait(cv, mu, &ts);
+}
+
+/* Waits for at most WAIT_SLICE_NS, so that the caller can look at the stop
+   flags again (a signal does not wake a condition variable). */
+static void wait_slice(pthread_cond_t *cv, pthread_mutex_t *mu) {
+  wait_for(cv, mu, WAIT_SLICE_NS);
+}
+
+/* ======================================================================
+** Reading one file
+** =================================================================== */
+
+typedef enum { READ_OK, READ_ERROR, READ_SKIPPED } read_status;
+
+static bool only_whitespace(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r' &&
+        s[i] != '\f' && s[i] != '\v')
+      return false;
+  return true;
+}
+
+/*
+** A file is binary when its first 8 KiB hold a NUL byte or more than 10%
+** control characters (other than tab, newlines, form feed and escape).
+** Bytes >= 0x80 do not count: text in a legacy encoding is invalid UTF-8,
+** which the scan policy reports, not a binary file.
+*/
+static bool looks_binary(const char *s, size_t n, char *why, size_t len) {
+  size_t m = n < BINARY_SNIFF_BYTES ? n : BINARY_SNIFF_BYTES, control = 0;
+  const char *nul = memchr(s, '\0', m);
+  if (nul) {
+    snprintf(why, len, "skipped: binary file (NUL byte at offset %zu)",
+             (size_t)(nul - s));
+    return true;
+  }
+  for (size_t i = 0; i < m; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' &&
+         c != '\v' && c != 0x1b) ||
+        c == 0x7f)
+      control++;
+  }
+  if (control * 100 > m * BINARY_CONTROL_PERCENT) {
+    snprintf(why, len, "skipped: binary file (%zu%% control bytes)",
+             control * 100 / m);
+    return true;
+  }
+  return false;
+}
+
+static void too_large(char *why, size_t len, uint64_t size, uint64_t limit,
+                      bool exact) {
+  snprintf(why, len, "document too large: %s%llu bytes (limit %llu)",
+           exact ? "" : "over ", (unsigned long long)size,
+           (unsigned long long)limit);
+}
+
+/* Reads at most limit + 1 bytes of fd into doc: a file that grew after
+   stat, or a device or pipe, still cannot make it read more. hint is the
+   size stat gave (0 when unknown), so that a regular file is read into a
+   buffer of its own size with no copy. */
+static int read_bounded(int fd, sbuf *doc, uint64_t limit, size_t hint) {
+  sbuf_clear(doc);
+  if (sbuf_reserve(doc, hint ? hint + 1 : 65536)) goto oom;
+  for (;;) {
+    if (doc->n > limit) return 0;
+    if (doc->cap - doc->n - 1 == 0 && sbuf_reserve(doc, doc->n)) goto oom;
+    size_t room = doc->cap - doc->n - 1;
+    if ((uint64_t)doc->n + room > limit + 1) room = (size_t)(limit + 1 - doc->n);
+    ssize_t got = read(fd, doc->s + doc->n, room);
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) return -1;
+    if (got == 0) return 0;
+    doc->n += (size_t)got;
+    doc->s[doc->n] = '\0';
+  }
+oom:
+  errno = ENOMEM;
+  return -1;
+}
+
+/*
+** Reads the document at path into doc, checking it first without reading
+** it all: its size (stat) against the limit, then after reading that it
+** is neither empty nor binary. *bytes gets its size for the statistics.
+*/
+static read_status read_document(const char *path, uint64_t limit, sbuf *doc,
+                                 uint64_t *bytes, char *why, size_t len) {
+  *bytes = 0;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    snprintf(why, len, "cannot open: %s", strerror(errno));
+    return READ_ERROR;
+  }
+  struct stat st;
+  read_status rs = READ_ERROR;
+  if (fstat(fd, &st) != 0) {
+    snprintf(why, len, "cannot stat: %s", strerror(errno));
+    goto done;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    snprintf(why, len, "is a folder");
+    goto done;
+  }
+  bool regular = S_ISREG(st.st_mode);
+  if (regular) *bytes = (uint64_t)st.st_size;
+  if (regular && (uint64_t)st.st_size > limit) {
+    too_large(why, len, (uint64_t)st.st_size, limit, true);
+    goto done;
+  }
+  if (read_bounded(fd, doc, limit, regular ? (size_t)st.st_size : 0) != 0) {
+    snprintf(why, len, "cannot read: %s", strerror(errno));
+    goto done;
+  }
+  *bytes = doc->n;
+  if (doc->n > limit) too_large(why, len, doc->n - 1, limit, false);
+  else if (only_whitespace(doc->s ? doc->s : "", doc->n))
+    snprintf(why, len, "empty file");
+  else if (looks_binary(doc->s, doc->n, why, len))
+    rs = READ_SKIPPED;
+  else
+    rs = READ_OK;
+done:
+  close(fd);
+  return rs;
+}
+
+/* ======================================================================
+** Workers
+** =================================================================== */
+
+static int category_id(const batch *b, const char *label) {
+  if (!label) return -1;
+  for (size_t i = 0; i < b->st->n_categories; i++)
+    if (strcmp(bunryu_engine_category_name(b->e, i), label) == 0) return (int)i;
+  return -1;
+}
+
+/* Records the scan's result in the slot. */
+static void take_result(worker *w, slot *s, const doc_ident *d,
+                        const bunryu_result *r) {
+  batch *b = w->b;
+  if (output_result(&s->record, b->o, d, r) != 0) {
+    sbuf_clear(&s->record);
+    output_error(&s->record, b->o, d, "out of memory");
+    s->status = REC_ERROR;
+    return;
+  }
+  s->status = bunryu_result_error(r) == BUNRYU_OK ? REC_OK : REC_ERROR;
+  if (s->status == REC_OK) s->category = category_id(b, bunryu_result_label(r));
+}
+
+static void fail_slot(worker *w, slot *s, const doc_ident *d, const char *why,
+                      rec_status status) {
+  sbuf_clear(&s->record);
+  output_error(&s->record, w->b->o, d, why);
+  s->status = status;
+}
+
+static void process_file(worker *w, slot *s) {
+  const batch_opts *o = w->b->o;
+  char id[512], why[256];
+  cli_doc_id(s->path, id, sizeof id);
+  doc_ident d = {id, s->path, 0, NULL};
+  read_status rs =
+      read_document(s->path, o->max_bytes, &w->doc, &s->bytes, why, sizeof why);
+  if (rs != READ_OK) {
+    fail_slot(w, s, &d, why, rs == READ_SKIPPED ? REC_SKIPPED : REC_ERROR);
+  } else {
+    const bunryu_result *r = NULL;
+    bunryu_scan(w->scanner, w->doc.s, w->doc.n, o->scan_flags, &r);
+    if (r) take_result(w, s, &d, r);
+    else fail_slot(w, s, &d, "out of memory", REC_ERROR);
+  }
+  sbuf_trim(&w->doc, KEEP_DOC_BYTES);
+}
+
+static void process_line(worker *w, slot *s) {
+  const batch_opts *o = w->b->o;
+  jsonl_doc *jd = &w->jd;
+  char fallback_id[300];
+  snprintf(fallback_id, sizeof fallback_id, "%s:%llu", s->source,
+           (unsigned long long)s->lineno);
+  int rc = jsonl_parse(s->line.s ? s->line.s : "", s->line.n, jd);
+  doc_ident d = {rc != -2 && jd->has_id ? jd->id.s : fallback_id, NULL,
+                 s->lineno, rc == 0 ? jd->meta.s : NULL};
+  if (rc == -1) {
+    fail_slot(w, s, &d, jd->error, REC_ERROR);
+  } else if (rc != 0) {
+    fail_slot(w, s, &d, "out of memory", REC_ERROR);
+  } else if (jd->title.n == 0 && jd->text.n == 0) {
+    fail_slot(w, s, &d, "empty document", REC_ERROR);
+  } else {
+    const bunryu_result *r = NULL;
+    bunryu_scan_zones(w->scanner, jd->title.s, jd->title.n, jd->text.s,
+                      jd->text.n, o->scan_flags, &r);
+    if (r) take_result(w, s, &d, r);
+    else fail_slot(w, s, &d, "out of memory", REC_ERROR);
+  }
+  sbuf_trim(&s->line, KEEP_LINE_BYTES);
+  sbuf_trim(&jd->title, KEEP_DOC_BYTES);
+  sbuf_trim(&jd->text, KEEP_DOC_BYTES);
+}
+
+static void process_failed(worker *w, slot *s) {
+  char id[512];
+  if (s->source)
+    snprintf(id, sizeof id, "%s:%llu", s->source, (unsigned long long)s->lineno);
+  else
+    cli_doc_id(s->path ? s->path : "", id, sizeof id);
+  doc_ident d = {id, s->path, s->source ? s->lineno : 0, NULL};
+  fail_slot(w, s, &d, s->message, REC_ERROR);
+}
+
+static void process_slot(worker *w, slot *s) {
+  sbuf_clear(&s->record);
+  s->status = REC_ERROR;
+  s->category = -1;
+  switch (s->kind) {
+    case JOB_FILE: process_file(w, s); break;
+    case JOB_LINE: process_line(w, s); break;
+    case JOB_FAILED: process_failed(w, s); break;
+  }
+}
+
+static void *worker_main(void *arg) {
+  worker *w = arg;
+  batch *b = w->b;
+  for (;;) {
+    pthread_mutex_lock(&b->mu);
+    while (b->next_take == b->next_seq && !b->input_done)
+      pthread_cond_wait(&b->can_work, &b->mu);
+    if (b->next_take == b->next_seq) {
+      pthread_mutex_unlock(&b->mu);
+      return NULL;
+    }
+    slot *s = &b->ring[b->next_take++ % b->n_slots];
+    s->state = SLOT_TAKEN;
+    pthread_mutex_unlock(&b->mu);
+    bool drop = should_stop(b);
+    if (!drop) process_slot(w, s);
+    pthread_mutex_lock(&b->mu);
+    s->state = drop ? SLOT_DROPPED : SLOT_DONE;
+    b->pending++;
+    /* the writer needs a wake-up only to start its short wait (see
+       writer_main), or when half the ring waits for it */
+    if (b->writer_waiting && (b->pending == 1 || b->pending >= b->n_slots / 2))
+      pthread_cond_signal(&b->can_write);
+    pthread_mutex_unlock(&b->mu);
+  }
+}
+
+/* ======================================================================
+** Writer
+** =================================================================== */
+
+static void count_record(batch_stats *st, const slot *s) {
+  st->documents++;
+  st->bytes += s->bytes;
+  if (s->status == REC_SKIPPED) {
+    st->skipped++;
+  } else if (s->status == REC_ERROR) {
+    st->errors++;
+  } else {
+    st->classified++;
+    if (s->category >= 0) st->per_category[s->category]++;
+    else st->no_label++;
+  }
+}
+
+/* Writes one record; false once the output is gone (the stop flag then
+   says why). */
+static bool write_record(batch *b, const slot *s) {
+  if (b->out_is_tty) progress_clear(&b->prog);
+  errno = 0;
+  if (fwrite(s->record.s, 1, s->record.n, b->out) == s->record.n &&
+      (!b->out_is_tty || fflush(b->out) == 0))
+    return true;
+  b->write_errno = errno;
+  atomic_store(&b->stop, errno == EPIPE ? BATCH_PIPE_CLOSED : BATCH_WRITE_ERROR);
+  return false;
+}
+
+static void release_slot(batch *b, slot *s) {
+  free(s->path);
+  s->path = NULL;
+  sbuf_trim(&s->record, KEEP_RECORD_BYTES);
+  pthread_mutex_lock(&b->mu);
+  s->state = SLOT_FREE;
+  b->pending--;
+  b->next_write++;
+  /* wake a producer that waits for room only once half the ring is free:
+     it then refills many slots in one go instead of one per wake-up */
+  if (b->next_seq - b->next_write <= b->n_slots / 2)
+    pthread_cond_signal(&b->can_feed);
+  pthread_mutex_unlock(&b->mu);
+}
+
+static void *writer_main(void *arg) {
+  batch *b = arg;
+  bool writing = true;
+  for (;;) {
+    slot *s = NULL;
+    pthread_mutex_lock(&b->mu);
+    for (;;) {
+      if (b->next_write < b->next_seq) {
+        s = &b->ring[b->next_write % b->n_slots];
+        if (s->state == SLOT_DONE || s->state == SLOT_DROPPED) break;
+        s = NULL;
+      } else if (b->input_done) {
+        break;
+      }
+      b->writer_waiting = true;
+      if (b->pending) wait_for(&b->can_write, &b->mu, WRITER_WAIT_NS);
+      else pthread_cond_wait(&b->can_write, &b->mu);
+      b->writer_waiting = false;
+    }
+    pthread_mutex_unlock(&b->mu);
+    if (!s) break;
+    if (s->state == SLOT_DROPPED) writing = false; /* keep the output a prefix */
+    if (writing && atomic_load(&b->stop) == BATCH_DONE) {
+      if (write_record(b, s)) count_record(b->st, s);
+      else writing = false;
+      progress_update(&b->prog, b->st, false);
+    }
+    release_slot(b, s);
+  }
+  errno = 0;
+  if (atomic_load(&b->stop) == BATCH_DONE && fflush(b->out) != 0) {
+    b->write_errno = errno;
+    atomic_store(&b->stop,
+                 errno == EPIPE ? BATCH_PIPE_CLOSED : BATCH_WRITE_ERROR);
+  }
+  return NULL;
+}
+
+/* ======================================================================
+** Producer
+** =================================================================== */
+
+/* The next free slot in sequence, or NULL when the batch is stopping. The
+   slot stays FREE (no one else touches it) until submit(). */
+static slot *acquire_slot(batch *b) {
+  pthread_mutex_lock(&b->mu);
+  slot *s = &b->ring[b->next_seq % b->n_slots];
+  while (s->state != SLOT_FREE && !should_stop(b)) wait_slice(&b->can_feed, &b->mu);
+  bool ok = s->state == SLOT_FREE && !should_stop(b);
+  pthread_mutex_unlock(&b->mu);
+  if (!ok) return NULL;
+  s->path = NULL;
+  s->source = NULL;
+  s->lineno = 0;
+  s->bytes = 0;
+  s->message[0] = '\0';
+  return s;
+}
+
+static void submit(batch *b, slot *s) {
+  pthread_mutex_lock(&b->mu);
+  s->state = SLOT_READY;
+  b->next_seq++;
+  pthread_cond_signal(&b->can_work);
+  pthread_mutex_unlock(&b->mu);
+}
+
+/* Feeds a file; path is taken over. false when the batch is stopping. */
+static bool feed_file(batch *b, char *path) {
+  slot *s = acquire_slot(b);
+  if (!s) {
+    free(path);
+    return false;
+  }
+  s->kind = JOB_FILE;
+  s->path = path;
+  submit(b, s);
+  return true;
+}
+
+/* Feeds an error record for path (copied) with the reason. */
+static bool feed_path_error(batch *b, const char *path, const char *what,
+                            int err) {
+  slot *s = acquire_slot(b);
+  if (!s) return false;
+  s->kind = JOB_FAILED;
+  s->path = strdup(path);
+  snprintf(s->message, sizeof s->message, "%s: %s", what, strerror(err));
+  submit(b, s);
+  return true;
+}
+
+static bool out_of_memory(batch *b) {
+  fprintf(stderr, "bunryu: out of memory\n");
+  atomic_store(&b->stop, BATCH_FAILED);
+  return false;
+}
+
+static bool feed_folder(batch *b, const char *root) {
+  walker *w = walker_new(root, b->o);
+  if (!w) return out_of_memory(b);
+  walk_item it;
+  int rc;
+  bool go = true;
+  while (go && (rc = walker_next(w, &it)) == 1) {
+    if (it.err) {
+      go = feed_path_error(b, it.path, "cannot read folder", it.err);
+      free(it.path);
+    } else {
+      go = feed_file(b, it.path);
+    }
+  }
+  if (go && rc < 0) go = out_of_memory(b);
+  b->st->hidden += walker_hidden(w);
+  b->st->excluded += walker_excluded(w);
+  walker_free(w);
+  return go;
+}
+
+/*
+** Feeds the lines of a JSONL stream, each read straight into its slot.
+** Blank lines are passed over; a line over the size limit is skipped to
+** its end and becomes an error record; a read error ends the stream with
+** one.
+*/
+static bool feed_stream(batch *b, const input *in, const char *source) {
+  bool is_stdin = strcmp(in->path, "-") == 0;
+  int fd = is_stdin ? 0 : open(in->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return feed_path_error(b, in->path, "cannot open", errno);
+  line_reader *r = line_reader_new(fd, should_stop, b);
+  bool go = r != NULL || out_of_memory(b);
+  while (go) {
+    slot *s = acquire_slot(b);
+    if (!s) {
+      go = false;
+      break;
+    }
+    uint64_t too_long;
+    int rc = line_reader_next(r, &s->line, b->o->max_bytes, &too_long);
+    if (rc == 0) break;
+    if (rc == -2) {
+      go = false;
+      break;
+    }
+    s->source = source;
+    s->lineno = line_reader_lineno(r);
+    if (rc == -1) {
+      s->kind = JOB_FAILED;
+      s->lineno++;
+      snprintf(s->message, sizeof s->message, "cannot read: %s",
+               strerror(errno));
+      submit(b, s);
+      break;
+    }
+    if (too_long) {
+      s->kind = JOB_FAILED;
+      s->bytes = too_long + 1;
+      snprintf(s->message, sizeof s->message,
+               "line too long: %llu bytes (limit %llu)",
+               (unsigned long long)too_long,
+               (unsigned long long)b->o->max_bytes);
+    } else if (only_whitespace(s->line.s ? s->line.s : "", s->line.n)) {
+      continue; /* the slot is still free: the next line takes it */
+    } else {
+      s->kind = JOB_LINE;
+      s->bytes = s->line.n + 1;
+    }
+    submit(b, s);
+  }
+  line_reader_free(r);
+  if (!is_stdin) close(fd);
+  return go;
+}
+
+static void feed_inputs(batch *b) {
+  const batch_opts *o = b->o;
+  bool go = true;
+  for (size_t i = 0; go && i < o->n_inputs; i++) {
+    const input *in = &o->inputs[i];
+    struct stat st;
+    if (in->kind == INPUT_JSONL) {
+      go = feed_stream(b, in, b->sources[i]);
+    } else if (stat(in->path, &st) != 0) {
+      go = feed_path_error(b, in->path, "cannot open", errno);
+    } else if (S_ISDIR(st.st_mode)) {
+      go = feed_folder(b, in->path);
+    } else {
+      char *path = strdup(in->path);
+      go = path ? feed_file(b, path) : out_of_memory(b);
+    }
+  }
+}
+
+/* ======================================================================
+** Setting up and tearing down
+** =================================================================== */
+
+static void install_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_signal; /* no SA_RESTART: a blocking read returns */
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sa.sa_handler = SIG_IGN; /* a closed pipe is an EPIPE from write() */
+  sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Names the streams for the ids of their records: "stdin", or the file
+   name without extension. */
+static int name_sources(batch *b) {
+  const batch_opts *o = b->o;
+  b->sources = calloc(o->n_inputs ? o->n_inputs : 1, sizeof *b->sources);
+  if (!b->sources) return -1;
+  for (size_t i = 0; i < o->n_inputs; i++) {
+    if (o->inputs[i].kind != INPUT_JSONL) continue;
+    char id[512];
+    if (strcmp(o->inputs[i].path, "-") == 0) snprintf(id, sizeof id, "stdin");
+    else cli_doc_id(o->inputs[i].path, id, sizeof id);
+    b->sources[i] = strdup(id);
+    if (!b->sources[i]) return -1;
+  }
+  return 0;
+}
+
+static void free_batch(batch *b, worker *workers, size_t n_workers) {
+  for (size_t i = 0; i < n_workers; i++) {
+    bunryu_scanner_free(workers[i].scanner);
+    sbuf_free(&workers[i].doc);
+    jsonl_doc_free(&workers[i].jd);
+  }
+  for (size_t i = 0; b->ring && i < b->n_slots; i++) {
+    free(b->ring[i].path);
+    sbuf_free(&b->ring[i].line);
+    sbuf_free(&b->ring[i].record);
+  }
+  free(b->ring);
+  for (size_t i = 0; b->sources && i < b->o->n_inputs; i++) free(b->sources[i]);
+  free(b->sources);
+  pthread_mutex_destroy(&b->mu);
+  pthread_cond_destroy(&b->can_work);
+  pthread_cond_destroy(&b->can_write);
+  pthread_cond_destroy(&b->can_feed);
+}
+
+static int make_scanners(batch *b, worker *workers, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    char err[256] = "";
+    workers[i].b = b;
+    workers[i].scanner = bunryu_scanner_new(b->e, err, sizeof err);
+    if (!workers[i].scanner) {
+      fprintf(stderr, "bunryu: cannot make a scanner: %s\n",
+              err[0] ? err : "out of memory");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+static void setup_stats(batch *b, batch_stats *st) {
+  memset(st, 0, sizeof *st);
+  st->n_categories = bunryu_engine_category_count(b->e);
+  b->prog.enabled = b->o->progress > 0 ||
+                    (b->o->progress < 0 && isatty(STDERR_FILENO));
+  if (b->prog.enabled)
+    inputs_measure(b->o, &st->total_docs, &st->total_bytes,
+                   &st->total_docs_known, &st->total_bytes_known);
+}
+
+/* Starts the writer and the workers with SIGINT/SIGTERM blocked, so that
+   only the producer (this thread) takes them. Returns how many workers
+   run, or -1 when even the writer could not start. */
+static long start_threads(batch *b, worker *workers, size_t n,
+                          pthread_t *writer) {
+  sigset_t block, old;
+  sigemptyset(&block);
+  sigaddset(&block, SIGINT);
+  sigaddset(&block, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &block, &old);
+  long started = -1;
+  if (pthread_create(writer, NULL, writer_main, b) == 0) {
+    started = 0;
+    while ((size_t)started < n &&
+           pthread_create(&workers[started].thread, NULL, worker_main,
+                          &workers[started]) == 0)
+      started++;
+  }
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return started;
+}
+
+batch_end batch_run(const batch_opts *o, bunryu_engine *e, FILE *out,
+                    batch_stats *st) {
+  batch b;
+  memset(&b, 0, sizeof b);
+  b.o = o;
+  b.e = e;
+  b.out = out;
+  b.st = st;
+  b.out_is_tty = isatty(fileno(out));
+  atomic_init(&b.stop, BATCH_DONE);
+  pthread_mutex_init(&b.mu, NULL);
+  pthread_cond_init(&b.can_work, NULL);
+  pthread_cond_init(&b.can_write, NULL);
+  pthread_cond_init(&b.can_feed, NULL);
+  setup_stats(&b, st);
+  size_t n_workers = (size_t)o->jobs;
+  b.n_slots = n_workers * SLOTS_PER_WORKER;
+  if (b.n_slots < MIN_SLOTS) b.n_slots = MIN_SLOTS;
+  b.ring = calloc(b.n_slots, sizeof *b.ring);
+  worker *workers = calloc(n_workers, sizeof *workers);
+  st->per_category = calloc(st->n_categories ? st->n_categories : 1,
+                            sizeof *st->per_category);
+  if (!b.ring || !workers || !st->per_category || name_sources(&b) != 0) {
+    fprintf(stderr, "bunryu: out of memory\n");
+    free_batch(&b, workers, workers ? n_workers : 0);
+    free(workers);
+    return BATCH_FAILED;
+  }
+  if (make_scanners(&b, workers, n_workers) != 0) {
+    free_batch(&b, workers, n_workers);
+    free(workers);
+    return BATCH_FAILED;
+  }
+  install_signals();
+  output_header(o, out);
+  st->start = now_seconds();
+  pthread_t writer;
+  long started = start_threads(&b, workers, n_workers, &writer);
+  if (started == 0) atomic_store(&b.stop, BATCH_FAILED);
+  if (started > 0) feed_inputs(&b);
+  pthread_mutex_lock(&b.mu);
+  b.input_done = true;
+  pthread_cond_broadcast(&b.can_work);
+  pthread_cond_signal(&b.can_write);
+  pthread_mutex_unlock(&b.mu);
+  for (long i = 0; i < started; i++) pthread_join(workers[i].thread, NULL);
+  if (started >= 0) pthread_join(writer, NULL);
+  st->seconds = now_seconds() - st->start;
+  progress_update(&b.prog, st, true);
+  progress_clear(&b.prog);
+  batch_end end = (batch_end)atomic_load(&b.stop);
+  if (started < 0) {
+    fprintf(stderr, "bunryu: cannot start threads\n");
+    end = BATCH_FAILED;
+  } else if (g_signal && end == BATCH_DONE) {
+    end = BATCH_INTERRUPTED;
+  }
+  st->interrupted = end == BATCH_INTERRUPTED;
+  if (end == BATCH_WRITE_ERROR)
+    fprintf(stderr, "bunryu: cannot write the output: %s\n",
+            strerror(b.write_errno ? b.write_errno : EIO));
+  free_batch(&b, workers, n_workers);
+  free(workers);
+  return end;
+}
