@@ -48,26 +48,34 @@ bool char_is_hangul(int32_t cp) {
 ** a non-Hangul character or the end of the text follows it, which keeps
 ** 메타버스 and 애플리케이션 out (버스 and 리케이션 are not particles).
 */
-static const char *const particles[] = {
+/* A particle with its length, so that matching needs no strlen. */
+typedef struct particle {
+  const char *s;
+  unsigned char n;
+} particle;
+#define P(lit) {lit, sizeof lit - 1}
+
+static const particle particles[] = {
     /* four syllables */
-    "에서부터", "이라고는",
+    P("에서부터"), P("이라고는"),
     /* three syllables */
-    "에서는", "에서도", "에서의", "에서만", "에게는", "에게도", "에게서",
-    "으로는", "으로도", "으로의", "으로서", "으로써", "이라는", "이라고",
-    "이라며", "이지만", "이었다", "까지는", "까지도", "부터는", "처럼은",
-    "보다는", "들에게", "한테서",
+    P("에서는"), P("에서도"), P("에서의"), P("에서만"), P("에게는"), P("에게도"), P("에게서"),
+    P("으로는"), P("으로도"), P("으로의"), P("으로서"), P("으로써"), P("이라는"), P("이라고"),
+    P("이라며"), P("이지만"), P("이었다"), P("까지는"), P("까지도"), P("부터는"), P("처럼은"),
+    P("보다는"), P("들에게"), P("한테서"),
     /* two syllables */
-    "에서", "에게", "으로", "까지", "부터", "처럼", "보다", "라는", "라고",
-    "라며", "이나", "이다", "이며", "이고", "이자", "이란", "이라", "이면",
-    "에는", "에도", "에선", "에겐", "로는", "로도", "로서", "로써", "로의",
-    "와의", "과의", "와는", "과는", "와도", "과도", "만의", "만은", "만이",
-    "마저", "조차", "밖에", "께서", "한테", "이랑", "였다", "지만",
-    "들은", "들이", "들의", "들과", "들을", "들도", "들에", "들로", "들만",
-    "측은", "측의", "측이", "측과", "측을", "측도", "측에",
+    P("에서"), P("에게"), P("으로"), P("까지"), P("부터"), P("처럼"), P("보다"), P("라는"), P("라고"),
+    P("라며"), P("이나"), P("이다"), P("이며"), P("이고"), P("이자"), P("이란"), P("이라"), P("이면"),
+    P("에는"), P("에도"), P("에선"), P("에겐"), P("로는"), P("로도"), P("로서"), P("로써"), P("로의"),
+    P("와의"), P("과의"), P("와는"), P("과는"), P("와도"), P("과도"), P("만의"), P("만은"), P("만이"),
+    P("마저"), P("조차"), P("밖에"), P("께서"), P("한테"), P("이랑"), P("였다"), P("지만"),
+    P("들은"), P("들이"), P("들의"), P("들과"), P("들을"), P("들도"), P("들에"), P("들로"), P("들만"),
+    P("측은"), P("측의"), P("측이"), P("측과"), P("측을"), P("측도"), P("측에"),
     /* one syllable */
-    "은", "는", "이", "가", "을", "를", "의", "에", "와", "과", "로", "도",
-    "만", "나", "란", "랑", "엔", "인", "께", "들", "측",
+    P("은"), P("는"), P("이"), P("가"), P("을"), P("를"), P("의"), P("에"), P("와"), P("과"), P("로"), P("도"),
+    P("만"), P("나"), P("란"), P("랑"), P("엔"), P("인"), P("께"), P("들"), P("측"),
 };
+#undef P
 
 /* Decodes the character that starts at pos; -1 at the end or on bad bytes
    (normalized text is valid, so only a misplaced offset gets there). */
@@ -87,12 +95,19 @@ static int32_t char_before(const char *text, size_t pos) {
   return char_at(text, pos, i);
 }
 
+/*
+** Every particle begins with a Hangul syllable (3 bytes), so comparing the
+** first three bytes inline rejects nearly every entry without a call: this
+** runs for every whole-word hit that Hangul follows.
+*/
 size_t particle_len(const char *text, size_t len, size_t pos) {
-  if (pos >= len) return 0;
+  if (pos + 3 > len) return 0;
+  const char *t = text + pos;
   for (size_t i = 0; i < sizeof particles / sizeof *particles; i++) {
-    size_t n = strlen(particles[i]);
-    if (n > len - pos || memcmp(text + pos, particles[i], n) != 0) continue;
-    if (!char_is_hangul(char_at(text, len, pos + n))) return n;
+    const particle *p = &particles[i];
+    if (p->s[0] != t[0] || p->s[1] != t[1] || p->s[2] != t[2]) continue;
+    if (p->n > len - pos || memcmp(t + 3, p->s + 3, p->n - 3u) != 0) continue;
+    if (!char_is_hangul(char_at(text, len, pos + p->n))) return p->n;
   }
   return 0;
 }

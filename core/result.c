@@ -146,36 +146,67 @@ static void put(jbuf *j, const char *p, size_t n) {
 static void puts_(jbuf *j, const char *p) { put(j, p, strlen(p)); }
 
 /*
+** The length of the valid UTF-8 sequence of 2 to 4 bytes at p (lead byte
+** p[0] >= 0x80), or 0 when it is not one. Inline because every Hangul
+** character of every entity passes through here.
+*/
+static inline size_t utf8_seq_len(const unsigned char *p, size_t avail) {
+  unsigned char b = p[0];
+  if (b >= 0xC2 && b <= 0xDF)
+    return avail >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+  if (b >= 0xE0 && b <= 0xEF) {
+    if (avail < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80) return 0;
+    if (b == 0xE0 && p[1] < 0xA0) return 0; /* overlong */
+    if (b == 0xED && p[1] >= 0xA0) return 0; /* surrogate */
+    return 3;
+  }
+  if (b >= 0xF0 && b <= 0xF4) {
+    if (avail < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 ||
+        (p[3] & 0xC0) != 0x80)
+      return 0;
+    if ((b == 0xF0 && p[1] < 0x90) || (b == 0xF4 && p[1] >= 0x90)) return 0;
+    return 4;
+  }
+  return 0;
+}
+
+/* The escape for byte c of ASCII, or NULL when it stands as it is. */
+static const char *ascii_escape(unsigned char c, char tmp[8]) {
+  switch (c) {
+  case '"': return "\\\"";
+  case '\\': return "\\\\";
+  case '\n': return "\\n";
+  case '\r': return "\\r";
+  case '\t': return "\\t";
+  default:
+    if (c >= 0x20 && c != 0x7f) return NULL;
+    snprintf(tmp, 8, "\\u%04x", c);
+    return tmp;
+  }
+}
+
+/*
 ** Writes s[0..n) as a JSON string. Invalid UTF-8 becomes \ufffd, control
 ** characters and U+2028/U+2029 are escaped, so the output is valid JSON
-** (and valid JavaScript) whatever the bytes.
+** (and valid JavaScript) whatever the bytes. Runs that need no escape are
+** copied in one piece.
 */
 static void put_string(jbuf *j, const char *str, size_t n) {
   put(j, "\"", 1);
   const unsigned char *p = (const unsigned char *)str;
   size_t i = 0, run = 0;
   while (i < n) {
-    int32_t cp;
-    size_t k = p[i] < 0x80 ? 1 : utf8_decode(p + i, n - i, &cp);
     const char *esc = NULL;
     char tmp[8];
-    if (k == 1 && p[i] < 0x80) {
-      unsigned char c = p[i];
-      if (c == '"') esc = "\\\"";
-      else if (c == '\\') esc = "\\\\";
-      else if (c == '\n') esc = "\\n";
-      else if (c == '\r') esc = "\\r";
-      else if (c == '\t') esc = "\\t";
-      else if (c < 0x20 || c == 0x7f) {
-        snprintf(tmp, sizeof tmp, "\\u%04x", c);
-        esc = tmp;
-      }
-    } else if (k == 0) {
+    size_t k = 1;
+    if (p[i] < 0x80) {
+      esc = ascii_escape(p[i], tmp);
+    } else if ((k = utf8_seq_len(p + i, n - i)) == 0) {
       esc = "\\ufffd";
       k = 1;
-    } else if (cp == 0x2028 || cp == 0x2029) {
-      snprintf(tmp, sizeof tmp, "\\u%04x", (unsigned)cp);
-      esc = tmp;
+    } else if (k == 3 && p[i] == 0xE2 && p[i + 1] == 0x80 &&
+               (p[i + 2] == 0xA8 || p[i + 2] == 0xA9)) {
+      esc = p[i + 2] == 0xA8 ? "\\u2028" : "\\u2029";
     }
     if (esc) {
       put(j, str + i - run, run);
@@ -199,9 +230,13 @@ static void put_key(jbuf *j, const char *key, bool first) {
 }
 
 static void put_size(jbuf *j, unsigned long long v) {
-  char tmp[32];
-  snprintf(tmp, sizeof tmp, "%llu", v);
-  puts_(j, tmp);
+  char tmp[24];
+  size_t i = sizeof tmp;
+  do {
+    tmp[--i] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v);
+  put(j, tmp + i, sizeof tmp - i);
 }
 
 /* Scores with at most 4 decimals and at least one ("6.0", "17.5"). */
