@@ -68,15 +68,9 @@ size_t bunryu_result_hit_count(const bunryu_result *r) {
   return r && r->evidence ? r->s->n_hits : 0;
 }
 
-static const char *zone_buffer_of(const bunryu_scanner *s, int zi) {
-  for (size_t i = 0; i < s->n_zones; i++)
-    if (s->zones[i].zi == zi) return s->zones[i].input;
-  return s->text;
-}
-
 /* 1-based line of an offset in its zone's buffer. */
 static size_t line_of(const bunryu_scanner *s, const hit *h) {
-  const char *buf = zone_buffer_of(s, h->zi);
+  const char *buf = s->segs[h->seg].input;
   size_t line = 1;
   for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + h->start - p)));
        p++)

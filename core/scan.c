@@ -52,9 +52,9 @@ bunryu_scanner *bunryu_scanner_new(bunryu_engine *e, char *errbuf,
   s->m = e->m;
   s->e = e;
   engine_retain(e);
-  for (int i = 0; i < 3; i++) {
-    norm_text_init(&s->zones[i].nfc);
-    norm_text_init(&s->zones[i].cf);
+  for (int i = 0; i < 2; i++) {
+    norm_text_init(&s->segs[i].nfc);
+    norm_text_init(&s->segs[i].cf);
   }
   norm_text_init(&s->scratch);
   s->result.s = s;
@@ -93,9 +93,9 @@ void bunryu_scanner_free(bunryu_scanner *s) {
   const mem *m = &s->m;
   bunryu_engine *e = s->e;
   if (s->hook_state) e->hooks->close(s->hook_state);
-  for (int i = 0; i < 3; i++) {
-    norm_text_free(&s->zones[i].nfc, m);
-    norm_text_free(&s->zones[i].cf, m);
+  for (int i = 0; i < 2; i++) {
+    norm_text_free(&s->segs[i].nfc, m);
+    norm_text_free(&s->segs[i].cf, m);
   }
   norm_text_free(&s->scratch, m);
   mem_free(m, s->hits, s->cap_hits * sizeof *s->hits);
@@ -150,7 +150,7 @@ const char *arena_copy(bunryu_scanner *s, const char *p, size_t n) {
 
 static void reset_document(bunryu_scanner *s, unsigned flags) {
   s->flags = flags;
-  s->n_zones = 0;
+  s->n_segs = 0;
   s->n_hits = s->n_trigs = s->n_ignored = 0;
   entities_reset(s);
   s->names.cur = s->names.first;
@@ -211,27 +211,40 @@ static size_t line_end(const char *p, size_t len, size_t from) {
   return nl ? (size_t)(nl - p) : len;
 }
 
-static void add_zone(bunryu_scanner *s, unsigned zone, int zi, int buffer,
-                     const char *input, size_t base, size_t len,
-                     size_t mark_base) {
-  zone_text *z = &s->zones[s->n_zones++];
-  z->zone = zone;
-  z->zi = zi;
-  z->buffer = buffer;
-  z->input = input;
-  z->base = base;
-  z->len = len;
-  z->mark_base = mark_base;
-  z->cf_distinct = false;
+static void add_segment(bunryu_scanner *s, const char *input, size_t len,
+                        size_t mark_base, int fixed_zi, size_t title_end,
+                        size_t lead_end) {
+  static const unsigned bits[3] = {BUNRYU_ZONE_TITLE, BUNRYU_ZONE_LEAD,
+                                   BUNRYU_ZONE_BODY};
+  segment *g = &s->segs[s->n_segs++];
+  g->input = input;
+  g->len = len;
+  g->mark_base = mark_base;
+  g->fixed_zi = fixed_zi;
+  g->title_end = title_end;
+  g->lead_end = lead_end;
+  g->cf_distinct = false;
+  if (fixed_zi >= 0) {
+    g->zones = bits[fixed_zi];
+  } else {
+    g->zones = BUNRYU_ZONE_BODY;
+    if (title_end > 0) g->zones |= BUNRYU_ZONE_TITLE;
+    if (lead_end > title_end) g->zones |= BUNRYU_ZONE_LEAD;
+  }
+}
+
+int segment_zone(const segment *g, size_t pos) {
+  if (g->fixed_zi >= 0) return g->fixed_zi;
+  return pos < g->title_end ? 0 : pos < g->lead_end ? 1 : 2;
 }
 
 /*
-** Splits a body into lead and body zones: the lead is the lines up to and
-** including the one in which BUNRYU_LIMIT_LEAD_BYTES bytes of text are
-** reached (leading blank lines do not count).
+** The end of the lead that starts at `from`: the lines up to and including
+** the one in which BUNRYU_LIMIT_LEAD_BYTES bytes of text are reached
+** (blank lines do not count).
 */
-static void add_body_zones(bunryu_scanner *s, const char *buf, size_t from,
-                           size_t len, int buffer, size_t mark_base) {
+static size_t lead_end_of(const bunryu_scanner *s, const char *buf,
+                          size_t from, size_t len) {
   size_t lead_bytes = (size_t)s->e->lim.v[BUNRYU_LIMIT_LEAD_BYTES];
   size_t pos = from, seen = 0;
   while (pos < len && seen < lead_bytes) {
@@ -239,29 +252,29 @@ static void add_body_zones(bunryu_scanner *s, const char *buf, size_t from,
     if (!blank_line(buf + pos, end - pos)) seen += end - pos;
     pos = end < len ? end + 1 : len;
   }
-  if (pos > from)
-    add_zone(s, BUNRYU_ZONE_LEAD, 1, buffer, buf, from, pos - from, mark_base);
-  if (len > pos)
-    add_zone(s, BUNRYU_ZONE_BODY, 2, buffer, buf, pos, len - pos, mark_base);
+  return pos;
 }
 
-/* Title: the first non-blank line; the rest is the body. */
+/*
+** A plain-text document: the title is the first non-blank line (blank
+** lines before it count with it), then the lead, then the body.
+*/
 static void split_plain(bunryu_scanner *s, const char *text, size_t len) {
-  size_t pos = 0;
+  size_t pos = 0, title_end = 0, body = 0;
   while (pos < len) {
     size_t end = line_end(text, len, pos);
+    size_t next = end < len ? end + 1 : len;
     if (!blank_line(text + pos, end - pos)) {
-      size_t tend = end;
-      if (tend > pos && text[tend - 1] == '\r') tend--;
-      add_zone(s, BUNRYU_ZONE_TITLE, 0, 0, text, pos, tend - pos, 0);
+      title_end = end;
+      if (title_end > pos && text[title_end - 1] == '\r') title_end--;
       s->title = text + pos;
-      s->title_len = tend - pos;
-      pos = end < len ? end + 1 : len;
+      s->title_len = title_end - pos;
+      body = next;
       break;
     }
-    pos = end < len ? end + 1 : len;
+    pos = next;
   }
-  add_body_zones(s, text, pos, len, 0, 0);
+  add_segment(s, text, len, 0, -1, title_end, lead_end_of(s, text, body, len));
 }
 
 /* ======================================================================
@@ -270,26 +283,39 @@ static void split_plain(bunryu_scanner *s, const char *text, size_t len) {
 
 typedef struct lit_pass {
   bunryu_scanner *s;
-  zone_text *z;
+  segment *g;
+  int seg;
   const norm_text *t;
-  bool cf_pass; /* scanning z->cf rather than z->nfc */
+  bool cf_pass; /* scanning g->cf rather than g->nfc */
 } lit_pass;
 
-/* Which text a pattern runs on in zone z: the folded one for caseless
-   patterns when it differs from the NFC text. */
-static bool pattern_uses_cf(const pattern *p, const zone_text *z) {
-  return (p->flags & BUNRYU_RE_CASELESS) && z->cf_distinct;
+/* Which text a pattern runs on: the folded one for caseless patterns when
+   it differs from the NFC text. */
+static bool pattern_uses_cf(const pattern *p, const segment *g) {
+  return (p->flags & BUNRYU_RE_CASELESS) && g->cf_distinct;
 }
 
-static bool literal_uses_cf(const literal *l, const zone_text *z) {
-  return (l->flags & BUNRYU_LIT_CASELESS) && z->cf_distinct;
+static bool literal_uses_cf(const literal *l, const segment *g) {
+  return (l->flags & BUNRYU_LIT_CASELESS) && g->cf_distinct;
 }
+
+/*
+** The zone of an input span [start, end) of segment g, or -1 when it
+** crosses from one zone into another (a hit must lie within its zone, as
+** if each zone were scanned on its own).
+*/
+static int span_zone(const segment *g, size_t start, size_t end) {
+  int zi = segment_zone(g, start);
+  return end > start && segment_zone(g, end - 1) != zi ? -1 : zi;
+}
+
+static const unsigned zone_bit_of[3] = {BUNRYU_ZONE_TITLE, BUNRYU_ZONE_LEAD,
+                                        BUNRYU_ZONE_BODY};
 
 static int literal_hit(lit_pass *p, const literal *l, uint32_t index,
                        size_t start, size_t end) {
-  const zone_text *z = p->z;
-  if (literal_uses_cf(l, z) != p->cf_pass) return BUNRYU_OK;
-  if (!(l->zones & z->zone)) return BUNRYU_OK;
+  const segment *g = p->g;
+  if (literal_uses_cf(l, g) != p->cf_pass) return BUNRYU_OK;
   const char *t = p->t->buf;
   /* The automaton folds ASCII case; exact-case literals are checked here. */
   if (!(l->flags & BUNRYU_LIT_CASELESS) && memcmp(t + start, l->text, l->len))
@@ -297,12 +323,14 @@ static int literal_hit(lit_pass *p, const literal *l, uint32_t index,
   if (!boundary_ok(t, p->t->len, start, end, (l->flags & BUNRYU_LIT_WORD) != 0))
     return BUNRYU_OK;
   hit h = {0};
+  h.start = norm_map_start(p->t, start);
+  h.end = norm_map_end(p->t, end);
+  h.zi = span_zone(g, h.start, h.end);
+  if (h.zi < 0 || !(l->zones & zone_bit_of[h.zi])) return BUNRYU_OK;
   h.kind = l->kind;
   h.rule = (int)index;
   h.owner = l->owner;
-  h.zi = z->zi;
-  h.start = z->base + norm_map_start(p->t, start);
-  h.end = z->base + norm_map_end(p->t, end);
+  h.seg = p->seg;
   if (l->kind == HIT_ENTITY) {
     h.name = l->canonical;
     h.name_len = strlen(l->canonical);
@@ -313,13 +341,15 @@ static int literal_hit(lit_pass *p, const literal *l, uint32_t index,
 static int trigger_seen(lit_pass *p, const trigger *t, size_t start) {
   bunryu_scanner *s = p->s;
   const pattern *pat = &s->e->pats[t->pattern];
-  if (pattern_uses_cf(pat, p->z) != p->cf_pass) return BUNRYU_OK;
-  if (!(pat->zones & p->z->zone)) return BUNRYU_OK;
+  if (pattern_uses_cf(pat, p->g) != p->cf_pass) return BUNRYU_OK;
+  /* A match holding this literal lies in the literal's zone. */
+  int zi = segment_zone(p->g, norm_map_start(p->t, start));
+  if (!(pat->zones & zone_bit_of[zi])) return BUNRYU_OK;
   if (hits_room(s, 1) != BUNRYU_OK) return s->result.error;
   if (mem_grow(&s->m, (void **)&s->trigs, &s->cap_trigs, s->n_trigs + 1,
                sizeof *s->trigs) < 0)
     return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
-  s->trigs[s->n_trigs++] = (trigger_hit){t->pattern, p->z->zi, start};
+  s->trigs[s->n_trigs++] = (trigger_hit){t->pattern, p->seg, start};
   return BUNRYU_OK;
 }
 
@@ -337,8 +367,9 @@ static int on_literal(void *ud, int32_t sid, size_t end) {
   return 0;
 }
 
-static int scan_literals(bunryu_scanner *s, zone_text *z, bool cf_pass) {
-  lit_pass p = {s, z, cf_pass ? &z->cf : &z->nfc, cf_pass};
+static int scan_literals(bunryu_scanner *s, int seg, bool cf_pass) {
+  segment *g = &s->segs[seg];
+  lit_pass p = {s, g, seg, cf_pass ? &g->cf : &g->nfc, cf_pass};
   lit_scan(s->e->matcher, p.t->buf, p.t->len, on_literal, &p);
   return s->result.error;
 }
@@ -379,17 +410,18 @@ static const char *canonical_of(bunryu_scanner *s, int type, const char *name,
   return copy;
 }
 
-static int pattern_match(bunryu_scanner *s, zone_text *z, int pi,
+static int pattern_match(bunryu_scanner *s, int seg, int pi,
                          const norm_text *t, size_t ms, size_t me, size_t gs,
                          size_t ge) {
   const pattern *p = &s->e->pats[pi];
-  size_t in_s = z->base + norm_map_start(t, ms);
-  size_t in_e = z->base + norm_map_end(t, me);
+  const segment *g = &s->segs[seg];
+  size_t in_s = norm_map_start(t, ms);
+  size_t in_e = norm_map_end(t, me);
   if (p->role == PAT_IGNORE) {
     if (mem_grow(&s->m, (void **)&s->ignored, &s->cap_ignored,
                  s->n_ignored + 1, sizeof *s->ignored) < 0)
       return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
-    s->ignored[s->n_ignored++] = (ignored_span){z->zi, in_s, in_e};
+    s->ignored[s->n_ignored++] = (ignored_span){seg, in_s, in_e};
     return BUNRYU_OK;
   }
   hit h = {0};
@@ -397,16 +429,18 @@ static int pattern_match(bunryu_scanner *s, zone_text *z, int pi,
   h.rule = pi;
   h.from_pattern = true;
   h.owner = p->owner;
-  h.zi = z->zi;
+  h.seg = seg;
   h.start = in_s;
   h.end = in_e;
+  if (p->role == PAT_ENTITY && gs != (size_t)-1 && ge > gs) {
+    ms = gs;
+    me = ge;
+    h.start = norm_map_start(t, gs);
+    h.end = norm_map_end(t, ge);
+  }
+  h.zi = span_zone(g, h.start, h.end);
+  if (h.zi < 0 || !(p->zones & zone_bit_of[h.zi])) return BUNRYU_OK;
   if (p->role == PAT_ENTITY) {
-    if (gs != (size_t)-1 && ge > gs) {
-      ms = gs;
-      me = ge;
-      h.start = z->base + norm_map_start(t, gs);
-      h.end = z->base + norm_map_end(t, ge);
-    }
     h.name = canonical_of(s, p->owner, t->buf + ms, me - ms, &h.name_len);
     if (!h.name) return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
   }
@@ -428,17 +462,18 @@ static int regex_failed(bunryu_scanner *s, const pattern *p, int rc) {
 ** (upto == REGEX_UNBOUNDED: anywhere), leftmost first, without overlaps.
 ** Returns the end of the last match (or `from`) through *resume.
 */
-static int run_range(bunryu_scanner *s, zone_text *z, int pi, size_t from,
+static int run_range(bunryu_scanner *s, int seg, int pi, size_t from,
                      size_t upto, size_t *resume) {
   const pattern *p = &s->e->pats[pi];
-  const norm_text *t = pattern_uses_cf(p, z) ? &z->cf : &z->nfc;
+  const segment *g = &s->segs[seg];
+  const norm_text *t = pattern_uses_cf(p, g) ? &g->cf : &g->nfc;
   while (from <= t->len && (upto == REGEX_UNBOUNDED || from <= upto)) {
     size_t ms, me, gs = (size_t)-1, ge = (size_t)-1;
     int rc = regex_find(p->re, s->rs, t->buf, t->len, from, upto,
                         p->name_group, &ms, &me, &gs, &ge);
     if (rc < 0) return regex_failed(s, p, rc);
     if (rc == 0) break;
-    rc = pattern_match(s, z, pi, t, ms, me, gs, ge);
+    rc = pattern_match(s, seg, pi, t, ms, me, gs, ge);
     if (rc != BUNRYU_OK) return rc;
     if (me > ms) {
       from = me;
@@ -454,7 +489,7 @@ static int run_range(bunryu_scanner *s, zone_text *z, int pi, size_t from,
 
 static int trigger_cmp(const void *a, const void *b) {
   const trigger_hit *x = a, *y = b;
-  if (x->zi != y->zi) return x->zi < y->zi ? -1 : 1;
+  if (x->seg != y->seg) return x->seg < y->seg ? -1 : 1;
   if (x->pattern != y->pattern) return x->pattern < y->pattern ? -1 : 1;
   return (x->pos > y->pos) - (x->pos < y->pos);
 }
@@ -464,35 +499,36 @@ static int trigger_cmp(const void *a, const void *b) {
 ** (sorted): a match containing a required literal at p starts in
 ** [p - max_len, p], so only those starts are tried.
 */
-static int run_triggered(bunryu_scanner *s, zone_text *z, int pi,
+static int run_triggered(bunryu_scanner *s, int seg, int pi,
                          const trigger_hit *tr, size_t n) {
   const pattern *p = &s->e->pats[pi];
   size_t resume = 0;
-  if (p->max_len == REGEX_UNBOUNDED) return run_range(s, z, pi, 0, REGEX_UNBOUNDED, &resume);
+  if (p->max_len == REGEX_UNBOUNDED)
+    return run_range(s, seg, pi, 0, REGEX_UNBOUNDED, &resume);
   for (size_t i = 0; i < n; i++) {
     size_t lo = tr[i].pos > p->max_len ? tr[i].pos - p->max_len : 0;
     if (lo < resume) lo = resume;
     if (lo > tr[i].pos) continue;
-    int rc = run_range(s, z, pi, lo, tr[i].pos, &resume);
+    int rc = run_range(s, seg, pi, lo, tr[i].pos, &resume);
     if (rc != BUNRYU_OK) return rc;
     if (resume <= tr[i].pos) resume = tr[i].pos + 1;
   }
   return BUNRYU_OK;
 }
 
-static int run_patterns(bunryu_scanner *s, zone_text *z, size_t trig_from) {
+static int run_patterns(bunryu_scanner *s, int seg, size_t trig_from) {
   const bunryu_engine *e = s->e;
   size_t resume;
   for (size_t i = 0; i < e->n_ignore; i++) {
     int pi = e->ignore_patterns[i];
     if (e->pats[pi].prefiltered) continue;
-    if (run_range(s, z, pi, 0, REGEX_UNBOUNDED, &resume) != BUNRYU_OK)
+    if (run_range(s, seg, pi, 0, REGEX_UNBOUNDED, &resume) != BUNRYU_OK)
       return s->result.error;
   }
   for (size_t i = 0; i < e->n_always; i++) {
     int pi = e->always_patterns[i];
-    if (!(e->pats[pi].zones & z->zone)) continue;
-    if (run_range(s, z, pi, 0, REGEX_UNBOUNDED, &resume) != BUNRYU_OK)
+    if (!(e->pats[pi].zones & s->segs[seg].zones)) continue;
+    if (run_range(s, seg, pi, 0, REGEX_UNBOUNDED, &resume) != BUNRYU_OK)
       return s->result.error;
   }
   trigger_hit *tr = s->trigs ? s->trigs + trig_from : NULL;
@@ -501,7 +537,7 @@ static int run_patterns(bunryu_scanner *s, zone_text *z, size_t trig_from) {
   for (size_t i = 0; i < n;) {
     size_t j = i;
     while (j < n && tr[j].pattern == tr[i].pattern) j++;
-    if (run_triggered(s, z, tr[i].pattern, tr + i, j - i) != BUNRYU_OK)
+    if (run_triggered(s, seg, tr[i].pattern, tr + i, j - i) != BUNRYU_OK)
       return s->result.error;
     i = j;
   }
@@ -512,31 +548,33 @@ static int run_patterns(bunryu_scanner *s, zone_text *z, size_t trig_from) {
 ** The pipeline
 ** ==================================================================== */
 
-static int normalize_zone(bunryu_scanner *s, zone_text *z) {
+static int normalize_segment(bunryu_scanner *s, segment *g, bool is_title) {
   bool replace = (s->flags & BUNRYU_SCAN_REPLACE_INVALID) != 0;
   size_t bad = 0;
-  int rc = text_normalize(&z->nfc, &s->m, z->input + z->base, z->len, NORM_NFC,
-                          replace, &bad);
+  int rc = text_normalize(&g->nfc, &s->m, g->input, g->len, NORM_NFC, replace,
+                          &bad);
   if (rc == BUNRYU_EUTF8)
-    return scan_fail(s, rc, "invalid UTF-8 at byte %zu%s", z->base + bad,
-                     z->buffer == 1 ? " of the title" : "");
+    return scan_fail(s, rc, "invalid UTF-8 at byte %zu%s", bad,
+                     is_title ? " of the title" : "");
   if (rc != BUNRYU_OK) return scan_fail(s, rc, "%s", bunryu_strerror(rc));
-  if (s->e->has_caseless && z->nfc.has_compat) {
-    rc = text_normalize(&z->cf, &s->m, z->input + z->base, z->len,
-                        NORM_NFKC_CF, true, &bad);
+  if (s->e->has_caseless && g->nfc.has_compat) {
+    rc = text_normalize(&g->cf, &s->m, g->input, g->len, NORM_NFKC_CF, true,
+                        &bad);
     if (rc != BUNRYU_OK) return scan_fail(s, rc, "%s", bunryu_strerror(rc));
-    z->cf_distinct = true;
+    g->cf_distinct = true;
   }
   return BUNRYU_OK;
 }
 
-static int scan_zone(bunryu_scanner *s, zone_text *z) {
-  if (normalize_zone(s, z) != BUNRYU_OK) return s->result.error;
-  size_t trig_from = s->n_trigs;
-  if (scan_literals(s, z, false) != BUNRYU_OK) return s->result.error;
-  if (z->cf_distinct && scan_literals(s, z, true) != BUNRYU_OK)
+static int scan_segment(bunryu_scanner *s, int seg) {
+  segment *g = &s->segs[seg];
+  if (normalize_segment(s, g, g->fixed_zi == 0) != BUNRYU_OK)
     return s->result.error;
-  return run_patterns(s, z, trig_from);
+  size_t trig_from = s->n_trigs;
+  if (scan_literals(s, seg, false) != BUNRYU_OK) return s->result.error;
+  if (g->cf_distinct && scan_literals(s, seg, true) != BUNRYU_OK)
+    return s->result.error;
+  return run_patterns(s, seg, trig_from);
 }
 
 static uint64_t now_us(void) {
@@ -563,9 +601,9 @@ static int finish(bunryu_scanner *s, uint64_t t0, const bunryu_result **out) {
   return s->result.error;
 }
 
-static int scan_zones_now(bunryu_scanner *s) {
-  for (size_t i = 0; i < s->n_zones; i++)
-    if (scan_zone(s, &s->zones[i]) != BUNRYU_OK) return s->result.error;
+static int scan_segments(bunryu_scanner *s) {
+  for (size_t i = 0; i < s->n_segs; i++)
+    if (scan_segment(s, (int)i) != BUNRYU_OK) return s->result.error;
   return BUNRYU_OK;
 }
 
@@ -595,7 +633,7 @@ int bunryu_scan(bunryu_scanner *s, const char *text, size_t len,
   s->text_len = len;
   if (check_size(s, len) == BUNRYU_OK) {
     split_plain(s, text, len);
-    scan_zones_now(s);
+    scan_segments(s);
   }
   return finish(s, t0, out);
 }
@@ -615,10 +653,9 @@ int bunryu_scan_zones(bunryu_scanner *s, const char *title, size_t title_len,
   if (title_len > SIZE_MAX - body_len) {
     scan_fail(s, BUNRYU_ETOOBIG, "document too large");
   } else if (check_size(s, title_len + body_len) == BUNRYU_OK) {
-    if (title_len)
-      add_zone(s, BUNRYU_ZONE_TITLE, 0, 1, title, 0, title_len, body_len);
-    add_body_zones(s, body, 0, body_len, 0, 0);
-    scan_zones_now(s);
+    add_segment(s, body, body_len, 0, -1, 0, lead_end_of(s, body, 0, body_len));
+    if (title_len) add_segment(s, title, title_len, body_len, 0, 0, 0);
+    scan_segments(s);
   }
   return finish(s, t0, out);
 }

@@ -11,18 +11,24 @@
 #include "engine.h"
 #include "text.h"
 
-/* One zone of the document being scanned. */
-typedef struct zone_text {
-  unsigned zone;      /* BUNRYU_ZONE_* bit */
-  int zi;             /* 0 title, 1 lead, 2 body */
-  int buffer;         /* 0: the input (or body), 1: a separate title */
+/*
+** A buffer of the document, normalized and scanned in one pass: the whole
+** input for bunryu_scan (title, lead and body told apart by offset), or
+** the title and the body of bunryu_scan_zones. One pass per buffer keeps
+** the per-document overhead (normalizer and automaton start-up, regex
+** calls) independent of how many zones there are.
+*/
+typedef struct segment {
   const char *input;  /* the buffer its offsets refer to */
-  size_t base;        /* offset of the zone's first byte in that buffer */
   size_t len;
-  size_t mark_base;   /* where the zone's bytes start in the overlap map */
+  size_t mark_base;   /* where its bytes start in the overlap map */
+  int fixed_zi;       /* >= 0: all of it is this zone; -1: split below */
+  size_t title_end;   /* [0, title_end) title, [title_end, lead_end) lead, */
+  size_t lead_end;    /* the rest body (input offsets) */
+  unsigned zones;     /* the BUNRYU_ZONE_* bits it holds */
   norm_text nfc, cf;
   bool cf_distinct;   /* cf holds a text that differs from nfc */
-} zone_text;
+} segment;
 
 /* A hit, in input offsets of its zone's buffer. */
 typedef struct hit {
@@ -31,6 +37,7 @@ typedef struct hit {
   bool from_pattern;
   int owner;        /* category or entity type */
   int zi;
+  int seg;          /* the segment (buffer) its offsets refer to */
   size_t start, end;
   const char *name; /* entity canonical name (engine or arena) */
   size_t name_len;
@@ -41,12 +48,12 @@ typedef struct hit {
 /* A required literal of a pattern seen in a zone's text. */
 typedef struct trigger_hit {
   int pattern;
-  int zi;
+  int seg;
   size_t pos; /* start in the normalized text the pattern runs on */
 } trigger_hit;
 
 typedef struct ignored_span {
-  int zi;
+  int seg;
   size_t start, end;
 } ignored_span;
 
@@ -57,7 +64,7 @@ typedef struct entity_rec {
   const char *text; /* into the zone's buffer */
   size_t text_len;
   size_t start, end, count;
-  int zi;
+  int zi, seg;
 } entity_rec;
 
 /* A chunked string arena: pointers stay valid until the next reset. */
@@ -86,8 +93,8 @@ struct bunryu_scanner {
   bunryu_engine *e;
   mem m;
   unsigned flags;
-  zone_text zones[3];
-  size_t n_zones;
+  segment segs[2];
+  size_t n_segs;
   const char *title; size_t title_len; /* for hooks */
   const char *text;  size_t text_len;
   hit *hits;               size_t n_hits, cap_hits;
@@ -115,10 +122,12 @@ int resolve_entities(bunryu_scanner *s);
 void rank_categories(bunryu_scanner *s, int forced_label);
 void entities_reset(bunryu_scanner *s);
 int entity_add(bunryu_scanner *s, int type, const char *name, size_t name_len,
-               int zi, size_t start, size_t end);
+               int zi, int seg, size_t start, size_t end);
 int run_hooks(bunryu_scanner *s, char *err, size_t errlen);
 
 /* core/scan.c */
+/* The zone (0 title, 1 lead, 2 body) of input offset pos of a segment. */
+int segment_zone(const segment *g, size_t pos);
 const char *arena_copy(bunryu_scanner *s, const char *p, size_t n);
 int scan_fail(bunryu_scanner *s, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -14,22 +14,22 @@
 
 static int span_cmp(const void *a, const void *b) {
   const ignored_span *x = a, *y = b;
-  if (x->zi != y->zi) return x->zi < y->zi ? -1 : 1;
+  if (x->seg != y->seg) return x->seg < y->seg ? -1 : 1;
   return (x->start > y->start) - (x->start < y->start);
 }
 
-/* Whether [start, end) of zone zi overlaps an ignored span (sorted and
-   merged, so a binary search finds the only candidate). */
-static bool is_ignored(const bunryu_scanner *s, int zi, size_t start,
+/* Whether [start, end) of segment seg overlaps an ignored span (sorted
+   and merged, so a binary search finds the only candidate). */
+static bool is_ignored(const bunryu_scanner *s, int seg, size_t start,
                        size_t end) {
   size_t lo = 0, hi = s->n_ignored;
-  while (lo < hi) { /* first span that is not before (zi, start) */
+  while (lo < hi) { /* first span that is not before (seg, start) */
     size_t mid = (lo + hi) / 2;
     const ignored_span *g = &s->ignored[mid];
-    if (g->zi < zi || (g->zi == zi && g->end <= start)) lo = mid + 1;
+    if (g->seg < seg || (g->seg == seg && g->end <= start)) lo = mid + 1;
     else hi = mid;
   }
-  return lo < s->n_ignored && s->ignored[lo].zi == zi &&
+  return lo < s->n_ignored && s->ignored[lo].seg == seg &&
          s->ignored[lo].start < end;
 }
 
@@ -39,7 +39,8 @@ static void merge_ignored(bunryu_scanner *s) {
   size_t w = 0;
   for (size_t r = 0; r < s->n_ignored; r++) {
     ignored_span g = s->ignored[r];
-    if (w && s->ignored[w - 1].zi == g.zi && g.start <= s->ignored[w - 1].end) {
+    if (w && s->ignored[w - 1].seg == g.seg &&
+        g.start <= s->ignored[w - 1].end) {
       if (g.end > s->ignored[w - 1].end) s->ignored[w - 1].end = g.end;
     } else {
       s->ignored[w++] = g;
@@ -53,7 +54,7 @@ static void drop_ignored_hits(bunryu_scanner *s) {
   merge_ignored(s);
   size_t w = 0;
   for (size_t r = 0; r < s->n_hits; r++)
-    if (!is_ignored(s, s->hits[r].zi, s->hits[r].start, s->hits[r].end))
+    if (!is_ignored(s, s->hits[r].seg, s->hits[r].start, s->hits[r].end))
       s->hits[w++] = s->hits[r];
   s->n_hits = w;
 }
@@ -130,18 +131,6 @@ int score_document(bunryu_scanner *s) {
 ** Entities
 ** ==================================================================== */
 
-static size_t zone_mark_base(const bunryu_scanner *s, int zi) {
-  for (size_t i = 0; i < s->n_zones; i++)
-    if (s->zones[i].zi == zi) return s->zones[i].mark_base;
-  return 0;
-}
-
-static const char *zone_buffer(const bunryu_scanner *s, int zi) {
-  for (size_t i = 0; i < s->n_zones; i++)
-    if (s->zones[i].zi == zi) return s->zones[i].input;
-  return s->text;
-}
-
 /* Longest first, then higher priority, then earlier. */
 static int entity_order(const void *a, const void *b, const bunryu_engine *e) {
   const hit *x = a, *y = b;
@@ -216,14 +205,14 @@ static int select_entities(bunryu_scanner *s, size_t first) {
     return s->result.error;
   size_t kept = 0;
   for (size_t i = 0; i < n; i++) {
-    size_t base = zone_mark_base(s, cand[i].zi);
+    size_t base = s->segs[cand[i].seg].mark_base;
     size_t a = base + cand[i].start, b = base + cand[i].end;
     if (b == a || !marks_clear(s->marks, a, b)) continue;
     marks_set(s->marks, a, b, true);
     cand[kept++] = cand[i];
   }
   for (size_t i = 0; i < kept; i++) {
-    size_t base = zone_mark_base(s, cand[i].zi);
+    size_t base = s->segs[cand[i].seg].mark_base;
     marks_set(s->marks, base + cand[i].start, base + cand[i].end, false);
   }
   s->n_hits = first + kept;
@@ -288,7 +277,7 @@ void entities_reset(bunryu_scanner *s) {
 }
 
 int entity_add(bunryu_scanner *s, int type, const char *name, size_t name_len,
-               int zi, size_t start, size_t end) {
+               int zi, int seg, size_t start, size_t end) {
   if (rehash_entities(s) != BUNRYU_OK) return s->result.error;
   size_t slot = ent_slot(s, type, name, name_len);
   if (s->ent_slots[slot]) {
@@ -298,9 +287,9 @@ int entity_add(bunryu_scanner *s, int type, const char *name, size_t name_len,
   if (mem_grow(&s->m, (void **)&s->ents, &s->cap_ents, s->n_ents + 1,
                sizeof *s->ents) < 0)
     return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
-  const char *buf = zone_buffer(s, zi);
+  const char *buf = s->segs[seg].input;
   s->ents[s->n_ents] = (entity_rec){type, name, name_len, buf + start,
-                                    end - start, start, end, 1, zi};
+                                    end - start, start, end, 1, zi, seg};
   s->ent_slots[slot] = (uint32_t)++s->n_ents;
   return BUNRYU_OK;
 }
@@ -312,7 +301,7 @@ int resolve_entities(bunryu_scanner *s) {
   if (select_entities(s, first) != BUNRYU_OK) return s->result.error;
   for (size_t i = first; i < s->n_hits; i++) {
     const hit *h = &s->hits[i];
-    if (entity_add(s, h->owner, h->name, h->name_len, h->zi, h->start,
+    if (entity_add(s, h->owner, h->name, h->name_len, h->zi, h->seg, h->start,
                    h->end) != BUNRYU_OK)
       return s->result.error;
   }
@@ -411,25 +400,19 @@ static int type_id(const bunryu_engine *e, const char *type) {
   return -1;
 }
 
-/* The zone of an offset of the hook's text (the body, or the whole input). */
-static int zone_of_offset(const bunryu_scanner *s, size_t start) {
-  for (size_t i = 0; i < s->n_zones; i++) {
-    const zone_text *z = &s->zones[i];
-    if (z->input == s->text && start >= z->base && start < z->base + z->len)
-      return z->zi;
-  }
-  return 2;
-}
+/* Segment 0 is always the hook's text (the whole input, or the body). */
+enum { TEXT_SEGMENT = 0 };
 
 int hook_entity_add(hook_doc *d, const char *type, const char *name,
                     size_t start, size_t end) {
   bunryu_scanner *s = d->ctx;
   int t = type_id(s->e, type);
-  if (t < 0 || !name || start > end || end > s->text_len) return BUNRYU_EINVAL;
+  if (t < 0 || !name || start > end || end > s->text_len || s->n_segs == 0)
+    return BUNRYU_EINVAL;
   const char *copy = arena_copy(s, name, strlen(name));
   if (!copy) return BUNRYU_ENOMEM;
-  int rc = entity_add(s, t, copy, strlen(copy), zone_of_offset(s, start), start,
-                      end);
+  int zi = segment_zone(&s->segs[TEXT_SEGMENT], start);
+  int rc = entity_add(s, t, copy, strlen(copy), zi, TEXT_SEGMENT, start, end);
   if (rc != BUNRYU_OK) s->result.error = BUNRYU_OK; /* reported by the hook */
   return rc;
 }
