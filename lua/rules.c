@@ -568,9 +568,12 @@ static void add_keywords(lua_State *L, loader *ld, category_ctx *c, int t,
     lua_rawgeti(L, -1, i);
     term_opts o = {c->weight, 0, false, false};
     const char *term = read_term(L, ld, c->at, what, term_fields, &o);
-    if (term && negative && !(o.weight > 0)) {
+    /* 0 is allowed: a negative term of weight 0 only keeps the keywords
+       inside it from counting (방법 for 법). */
+    if (term && negative && !(o.weight >= 0)) {
       rule_error(ld, c->at, "%s: \"%s\": the weight of a negative keyword is "
-                            "written positive (it is subtracted)", what, term);
+                            "written positive or 0 (it is subtracted)", what,
+                 term);
       term = NULL;
     }
     if (term) {

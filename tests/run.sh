@@ -42,6 +42,7 @@ run_suite golden sh tests/cli/golden.sh "$BIN"
 [ -f tests/cli/batch_test.sh ] && run_suite batch sh tests/cli/batch_test.sh "$BIN"
 [ -d rules ] && [ -n "$(ls rules/*.lua 2>/dev/null)" ] && run_suite rule-pack sh tests/rules/pack_test.sh "$BIN"
 [ -f tests/eval/run.sh ] && run_suite eval sh tests/eval/run.sh "$BIN"
+run_suite readme sh tests/readme_test.sh "$BIN"
 run_suite embed sh tests/embed/run.sh "$BUILD"
 
 echo "$total_pass passed, $total_fail failed"

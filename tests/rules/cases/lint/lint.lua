@@ -9,7 +9,7 @@ category "policy_law" {
     { "규칙", zones = "footer" },   -- no such zone
     { weight = 2 },                 -- no text
   },
-  negative = { "규제", { "방법", weight = 0 } },  -- in both lists; weight 0
+  negative = { "규제", { "방법", weight = -1 } }, -- in both lists; weight < 0
   patterns = { [[SB\s?(\d{2,5}]] },              -- a bad regex: offset shown
   treshold = 2,                                   -- a typo
 }
