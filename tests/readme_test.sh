@@ -21,7 +21,7 @@ else
   fail=$((fail + 1))
 fi
 for fn in $(awk '/^```c/{f=1;next}/^```/{f=0}f' README.md | grep -o 'bunryu_[a-z_]*' | sort -u); do
-  if grep -q "$fn(" include/bunryu.h; then
+  if grep -qw "$fn" include/bunryu.h; then
     pass=$((pass + 1))
   else
     echo "FAIL readme: $fn is not in include/bunryu.h"
