@@ -109,6 +109,7 @@ for _, name in ipairs {
   "Reuters", "Financial Times", "Bloomberg", "BBC", "The Guardian",
   "The Economist", "Nikkei", "Le Monde", "Axel Springer", "News Corp",
   "Dow Jones", "Yonhap", "The Atlantic", "Vox Media", "Ziff Davis", "Condé Nast",
+  "Asahi Shimbun", "Yomiuri Shimbun", "Mainichi Shimbun", "New York Post",
 } do MEDIA[name] = true end
 
 -- Words that, shortly after an outlet's name, make it the reporter.
@@ -122,6 +123,9 @@ local NOT_A_LAW = {
 
 local function reported_at(text, stop)
   local window = text:sub(stop + 1, stop + 90)
+  -- within the same sentence only
+  local cut = window:find("다%.") or window:find("\n")
+  if cut then window = window:sub(1, cut) end
   for _, w in ipairs(REPORTED) do
     if window:find(w, 1, true) then return true end
   end
@@ -142,6 +146,48 @@ local function only_reporter(doc, name)
   return seen
 end
 
+-- Company names that are also common words in research and general prose:
+-- "메타 분석" (meta-analysis), "퍼플렉시티가 낮다" (the perplexity metric),
+-- "알파벳 순서", "아마존 열대우림". A mention followed (after a particle and
+-- spaces) by one of these words is the common word.
+local COMMON_NEXT = {
+  Meta = { "분석", "학습", "인지", "데이터", "러닝", "정보", "평가", "프롬프트" },
+  Perplexity = { "지표", "값", "점수", "척도", "낮", "높", "줄", "감소", "증가", "측정" },
+  Alphabet = { "순서", "문자", "글자", "표기", "대문자", "소문자" },
+  Amazon = { "열대우림", "밀림", "유역", "강 " },
+}
+local NEXT_PARTICLES = { "가", "이", "를", "을", "는", "은", "의", "" }
+
+local function common_use(text, stop, words)
+  local after = text:sub(stop + 1, stop + 40)
+  for _, p in ipairs(NEXT_PARTICLES) do
+    if after:sub(1, #p) == p then
+      local rest = after:sub(#p + 1):gsub("^%s+", "")
+      for _, w in ipairs(words) do
+        if rest:sub(1, #w) == w then return true end
+      end
+    end
+  end
+  return false
+end
+
+-- Whether every mention of company `name` is the common word.
+local function only_common(doc, name)
+  local words = COMMON_NEXT[name]
+  if not words then return false end
+  local text, title = doc.text or "", doc.title or ""
+  local title_in_text = #title > 0 and text:sub(1, #title) == title
+  local seen = false
+  for _, h in ipairs(doc.hits) do
+    if h.kind == "entity" and h.entity == "company" and h.term == name then
+      local src = (h.zone == "title" and not title_in_text) and title or text
+      if not common_use(src, h.stop, words) then return false end
+      seen = true
+    end
+  end
+  return seen
+end
+
 -- "SB1047" and "SB 1047" are one bill.
 local function bill_name(name)
   local prefix, num = name:match("^([A-Z][A-Z.]*)%s*(%d+)$")
@@ -153,6 +199,8 @@ function classify(doc, scores)
   local drops, adds = {}, {}
   for _, e in ipairs(doc.entities) do
     if e.type == "company" and MEDIA[e.name] and only_reporter(doc, e.name) then
+      drops[#drops + 1] = { e.type, e.name }
+    elseif e.type == "company" and only_common(doc, e.name) then
       drops[#drops + 1] = { e.type, e.name }
     elseif e.type == "law" then
       if NOT_A_LAW[e.name] then
@@ -251,6 +299,22 @@ test {
   name = "GDPR, DMA and DSA",
   text = "EU는 GDPR과 디지털시장법(DMA), 디지털서비스법(DSA)을 근거로 조사했다.",
   entities = { law = { "GDPR", "DMA", "DSA" } },
+}
+test {
+  name = "company names used as common words in research prose",
+  text = "연구 동향\n\n연구진은 메타 분석과 메타 학습을 했고, 언어모델의 퍼플렉시티가 낮았다. 알파벳 순서로 정렬했다. 아마존 열대우림 사진.",
+  absent = { company = { "Meta", "Perplexity", "Alphabet", "Amazon" } },
+}
+test {
+  name = "the same names as companies stay",
+  text = "메타와 퍼플렉시티\n\n메타는 새 모델을 공개했다. 퍼플렉시티는 투자를 유치했다. 메타 분석도 함께 실렸다.",
+  entities = { company = { "Meta", "Perplexity" } },
+}
+test {
+  name = "Japanese newspapers sue; cited as the reporter they are no entity",
+  text = "일본 신문사들, AI 기업에 소송\n\n아사히신문과 요미우리신문이 소송을 제기했다. 마이니치신문의 보도에 따르면 도쿄일렉트론도 영향을 받는다.",
+  entities = { company = { "Asahi Shimbun", "Yomiuri Shimbun", "Tokyo Electron" } },
+  absent = { company = { "Mainichi Shimbun" } },
 }
 test {
   name = "a collective agreement is no treaty",
