@@ -24,6 +24,8 @@ typedef struct hook_hit {
   const char *term;  /* keyword, pattern source, or canonical entity name */
   unsigned zone;     /* BUNRYU_ZONE_* bit */
   size_t start, end;
+  const char *text;  /* the matched bytes as they stand in the input */
+  size_t text_len;
   double weight;     /* what it added to the category (0 for entities) */
 } hook_hit;
 

@@ -357,10 +357,16 @@ static int fill_hook_hits(bunryu_scanner *s) {
   for (size_t i = 0; i < s->n_hits; i++) {
     const hit *h = &s->hits[i];
     bool ent = h->kind == HIT_ENTITY;
-    s->hook_hits[i] = (hook_hit){h->kind,        ent ? -1 : h->owner,
-                                 ent ? h->owner : -1, hit_term(s->e, h),
-                                 zone_bits[h->zi], h->start,
-                                 h->end,         h->weight};
+    s->hook_hits[i] = (hook_hit){h->kind,
+                                 ent ? -1 : h->owner,
+                                 ent ? h->owner : -1,
+                                 hit_term(s->e, h),
+                                 zone_bits[h->zi],
+                                 h->start,
+                                 h->end,
+                                 s->segs[h->seg].input + h->start,
+                                 h->end - h->start,
+                                 h->weight};
   }
   return BUNRYU_OK;
 }

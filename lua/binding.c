@@ -107,6 +107,10 @@ static void push_hit(lua_State *L, const hook_state *hs, const hook_hit *h) {
   lua_setfield(L, -2, "start");
   lua_pushinteger(L, (lua_Integer)h->end);
   lua_setfield(L, -2, "stop");
+  /* The surface itself: for a file the title's offsets index doc.text,
+     for a JSONL record doc.title, so a hook should not slice by them. */
+  lua_pushlstring(L, h->text ? h->text : "", h->text ? h->text_len : 0);
+  lua_setfield(L, -2, "text");
   lua_pushnumber(L, h->weight);
   lua_setfield(L, -2, "weight");
 }

@@ -20,6 +20,10 @@ function classify(doc, scores)
       doc:add_entity("brand", "해님 (약칭)", h.start, h.stop)
     end
   end
+  -- h.text is the surface in whichever buffer the hit is (title or text)
+  for _, h in ipairs(doc.hits) do
+    if h.zone == "title" and h.text == "과자" then scores.snack = scores.snack + 100 end
+  end
   -- entities: type, name, text, start, stop, count, zone
   for _, e in ipairs(doc.entities) do
     if e.name == "해님제과" and e.count > 1 then doc:drop_entity("brand", e.name) end
@@ -37,3 +41,7 @@ test { name = "a hook adds an entity", text = "소식\n해님 신제품",
        entities = { brand = { "해님제과", "해님 (약칭)" } } }
 test { name = "a hook drops an entity", text = "소식\n해님제과와 해님제과",
        absent = { brand = { "해님제과" } } }
+test { name = "h.text names the surface of a title hit in a file", text = "과자 소식\n사과 사과 사과",
+       label = "snack" }
+test { name = "h.text names the surface of a separate title", title = "과자 소식",
+       text = "사과 사과 사과", label = "snack" }
