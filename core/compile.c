@@ -174,12 +174,14 @@ static int add_triggers(bunryu_engine *e, lit_builder *lb, int pi,
       int32_t sid = lit_builder_add(lb, norm, len);
       if (sid < 0 ||
           mem_grow(&e->m, (void **)trig, cap, e->n_triggers + 1,
-                   sizeof **trig) < 0)
+                   sizeof **trig) < 0) {
         rc = BUNRYU_ENOMEM;
-      else
-        (*trig)[e->n_triggers++] = (trigger){sid, pi};
+      } else {
+        (*trig)[e->n_triggers++] = (trigger){sid, pi, norm, len};
+        norm = NULL; /* the trigger owns it */
+      }
     }
-    mem_free(&e->m, norm, len + 1);
+    if (norm) mem_free(&e->m, norm, len + 1);
   }
   regex_info_free(&e->m, &info);
   return rc;
@@ -311,6 +313,8 @@ static void free_engine(bunryu_engine *e) {
   mem_free(m, e->owner_start, (e->n_strings + 2) * sizeof *e->owner_start);
   mem_free(m, e->owner_list,
            (e->n_lits + e->n_triggers) * sizeof *e->owner_list);
+  for (size_t i = 0; i < e->n_triggers; i++)
+    mem_free(m, e->triggers[i].text, e->triggers[i].len + 1);
   mem_free(m, e->triggers, e->n_triggers * sizeof *e->triggers);
   mem_free(m, e->always_patterns, e->n_always * sizeof(int));
   mem_free(m, e->ignore_patterns, e->n_ignore * sizeof(int));

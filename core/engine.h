@@ -72,6 +72,8 @@ typedef struct entity_type {
 typedef struct trigger {
   int32_t string_id;
   int pattern;
+  char *text; /* the literal as normalized for the automaton */
+  size_t len;
 } trigger;
 
 typedef struct diag {

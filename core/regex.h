@@ -71,7 +71,9 @@ int regex_find(const regex *re, regex_scratch *s, const char *subject,
 ** The analysis of a pattern. lits[i] are NUL-terminated byte strings in the
 ** form the pattern matches them (the caller normalizes them as it does
 ** keywords). n_lits == 0 means no usable required set: run everywhere.
-** Strings shorter than 2 bytes are never chosen (too frequent to help).
+** Strings shorter than 2 bytes are chosen only when they are ASCII capitals
+** of a case-sensitive pattern (the caller must then check a trigger's exact
+** case: the automaton folds ASCII case); others would fire everywhere.
 */
 typedef struct regex_info {
   char **lits;

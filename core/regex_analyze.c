@@ -132,6 +132,23 @@ static size_t set_score(const strset *s) {
   return s->n ? best : 0;
 }
 
+/*
+** Whether a required set is worth prefiltering on. Strings of two bytes or
+** more always are; a one-byte string only when it is an ASCII capital of
+** a case-sensitive pattern: the engine checks the exact case of such a
+** trigger, and in Korean text a capital like the S of `SB 1047` is rare,
+** while a lowercase letter or a digit would fire everywhere.
+*/
+static bool set_usable(const strset *s, bool caseless) {
+  if (s->n == 0) return false;
+  for (size_t i = 0; i < s->n; i++) {
+    if (s->v[i].n >= 2) continue;
+    unsigned char c = (unsigned char)s->v[i].s[0];
+    if (caseless || s->v[i].n == 0 || c < 'A' || c > 'Z') return false;
+  }
+  return true;
+}
+
 static bool set_better(const strset *a, const strset *b) {
   size_t sa = set_score(a), sb = set_score(b);
   return sa > sb || (sa == sb && a->n < b->n);
@@ -781,7 +798,7 @@ int regex_analyze(const mem *m, const char *pattern, bool caseless,
     rc = BUNRYU_ENOMEM;
   } else if (!P.fail) {
     info->max_len = root.max_len;
-    if (root.has_req && set_score(&root.req) >= 2)
+    if (root.has_req && set_usable(&root.req, caseless))
       rc = export_lits(m, &root.req, info);
   }
   node_free(m, &root);

@@ -342,6 +342,11 @@ static int trigger_seen(lit_pass *p, const trigger *t, size_t start) {
   bunryu_scanner *s = p->s;
   const pattern *pat = &s->e->pats[t->pattern];
   if (pattern_uses_cf(pat, p->g) != p->cf_pass) return BUNRYU_OK;
+  /* The automaton folds ASCII case: a case-sensitive pattern's literal
+     must be there as written (a capital S, not every s). */
+  if (!(pat->flags & BUNRYU_RE_CASELESS) &&
+      memcmp(p->t->buf + start, t->text, t->len) != 0)
+    return BUNRYU_OK;
   /* A match holding this literal lies in the literal's zone. */
   int zi = segment_zone(p->g, norm_map_start(p->t, start));
   if (!(pat->zones & zone_bit_of[zi])) return BUNRYU_OK;

@@ -491,10 +491,19 @@ TEST(regex_analyze_law_corner_brackets) {
 }
 
 TEST(regex_analyze_law_bill_numbers) {
-  /* The best set holds "S": one byte, too short to use. */
+  /* The set holds "S": one byte, but a capital of a case-sensitive pattern,
+     whose triggers the engine checks for exact case. */
   regex_info info = analyze("\\b(?:SB|HB|AB|HR|S)\\s?\\d{2,5}\\b", false);
-  CHECK_SIZE(info.n_lits, 0);
+  CHECK_LITS(info, "SB", "HB", "AB", "HR", "S");
   CHECK_SIZE(info.max_len, 2 + 4 + 5 * 4);
+  info_free(&info);
+  /* Caseless, "s" would fire on every s: no set. */
+  info = analyze("\\b(?:SB|HB|AB|HR|S)\\s?\\d{2,5}\\b", true);
+  CHECK_SIZE(info.n_lits, 0);
+  info_free(&info);
+  /* A lowercase or digit single byte is never used. */
+  info = analyze("(?:ab|c)\\d", false);
+  CHECK_SIZE(info.n_lits, 0);
   info_free(&info);
 }
 
