@@ -124,17 +124,17 @@ typedef struct jbuf {
   bool failed;
 } jbuf;
 
-static void put(jbuf *j, const char *p, size_t n) {
+/* Appends n bytes; the buffer is NUL-terminated by bunryu_result_json. */
+static inline void put(jbuf *j, const char *p, size_t n) {
   bunryu_scanner *s = j->s;
-  if (j->failed) return;
-  if (mem_grow(&s->m, (void **)&s->json, &s->json_cap, s->json_len + n + 1,
-               1) < 0) {
+  if (s->json_len + n + 1 > s->json_cap &&
+      (j->failed || mem_grow(&s->m, (void **)&s->json, &s->json_cap,
+                             s->json_len + n + 1, 1) < 0)) {
     j->failed = true;
     return;
   }
   memcpy(s->json + s->json_len, p, n);
   s->json_len += n;
-  s->json[s->json_len] = '\0';
 }
 
 static void puts_(jbuf *j, const char *p) { put(j, p, strlen(p)); }
@@ -164,6 +164,11 @@ static inline size_t utf8_seq_len(const unsigned char *p, size_t avail) {
   return 0;
 }
 
+/* ASCII bytes that stand in a JSON string as they are. */
+static inline bool json_plain_ascii(unsigned char c) {
+  return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 /* The escape for byte c of ASCII, or NULL when it stands as it is. */
 static const char *ascii_escape(unsigned char c, char tmp[8]) {
   switch (c) {
@@ -190,6 +195,11 @@ static void put_string(jbuf *j, const char *str, size_t n) {
   const unsigned char *p = (const unsigned char *)str;
   size_t i = 0, run = 0;
   while (i < n) {
+    if (json_plain_ascii(p[i])) { /* the common case, without a call */
+      run++;
+      i++;
+      continue;
+    }
     const char *esc = NULL;
     char tmp[8];
     size_t k = 1;
@@ -217,10 +227,12 @@ static void put_string(jbuf *j, const char *str, size_t n) {
 
 static void put_cstring(jbuf *j, const char *s) { put_string(j, s, strlen(s)); }
 
+/* Keys are this file's own plain ASCII names: no escaping needed. */
 static void put_key(jbuf *j, const char *key, bool first) {
   if (!first) put(j, ", ", 2);
-  put_cstring(j, key);
-  put(j, ": ", 2);
+  put(j, "\"", 1);
+  puts_(j, key);
+  put(j, "\": ", 3);
 }
 
 static void put_size(jbuf *j, unsigned long long v) {
@@ -356,6 +368,7 @@ const char *bunryu_result_json(const bunryu_result *r, const char *id,
   }
   put(&j, "}", 1);
   if (j.failed) return NULL;
+  r->s->json[r->s->json_len] = '\0';
   if (len) *len = r->s->json_len;
   return r->s->json;
 }
