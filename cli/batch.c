@@ -5,24 +5,30 @@
 **   producer (the calling thread)  walks folders, reads JSONL lines, and
 **                                  puts each document into the next slot
 **                                  of a ring, numbered in input order;
-**   N workers                      take slots in order, read the file or
+**   N workers                      take runs of slots in order (up to
+**                                  TAKE_MAX at once), read the file or
 **                                  parse the line, scan it with their own
 **                                  scanner and render the record into the
-**                                  slot;
-**   one writer                     writes the slots' records strictly in
-**                                  sequence and frees the slots.
+**                                  slot; then whichever worker finds the
+**                                  next record in sequence finished writes
+**                                  the finished run and frees the slots
+**                                  (one writer at a time, no writer thread).
 **
-** The ring has a fixed number of slots (4 per worker), so at most that many
-** documents are in memory at any time: a stream of any length runs in
+** With -j1 the producer does all of it itself, with no threads at all.
+** Taking runs and writing from the workers keeps the locking and sleeping
+** to about one per run rather than several per document.
+**
+** The ring has a fixed number of slots (16 per worker), so at most that
+** many documents are in memory at any time: a stream of any length runs in
 ** constant memory, and a slow writer (a full pipe) holds the producer back.
 ** One engine is shared by all workers; scanners are per worker.
 **
 ** Stopping: SIGINT/SIGTERM set a flag that only the producer thread sees as
 ** a signal (the others block them); the producer stops feeding, workers
-** drop the documents they have not started, and the writer writes the
-** finished ones up to the first dropped one, so the output is a prefix of
-** the input order made of whole lines. A closed output pipe (EPIPE) stops
-** the batch the same way, quietly.
+** drop the documents they have not started, and the writing worker writes
+** the finished ones up to the first dropped one, so the output is a prefix
+** of the input order made of whole lines. A closed output pipe (EPIPE)
+** stops the batch the same way, quietly.
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +45,9 @@
 #include "batch.h"
 #include "cli.h"
 
-#define SLOTS_PER_WORKER 4
+#define SLOTS_PER_WORKER 16
+/* The most slots a worker takes at once. */
+#define TAKE_MAX 8
 #define MIN_SLOTS 8
 /* Buffers that grew past these are given back after their document. */
 #define KEEP_DOC_BYTES (8u << 20)
@@ -50,13 +58,6 @@
 #define BINARY_SNIFF_BYTES 8192u
 #define BINARY_CONTROL_PERCENT 10u
 #define WAIT_SLICE_NS 200000000L
-/*
-** Once a record is ready, the writer waits up to 2 ms for more before it
-** writes, instead of being woken for every document: records still leave
-** within 2 ms of being ready (a slow stream sees them at once), and a fast
-** batch costs a wake-up per half ring rather than per document.
-*/
-#define WRITER_WAIT_NS 2000000L
 
 /* Set by the signal handler; a signal can only reach a process-wide flag. */
 static volatile sig_atomic_t g_signal;
@@ -98,18 +99,19 @@ typedef struct batch {
   slot *ring;
   size_t n_slots;
   pthread_mutex_t mu;
-  pthread_cond_t can_work, can_write, can_feed;
+  pthread_cond_t can_work, can_feed;
   uint64_t next_seq, next_take, next_write; /* under mu */
   bool input_done;                           /* under mu */
   size_t pending;      /* DONE or DROPPED slots not yet released; under mu */
-  bool writer_waiting; /* under mu */
   atomic_int stop; /* a batch_end other than BATCH_DONE once stopping */
   int write_errno;
   progress prog;
   bool out_is_tty;
   char **sources; /* stream names, one per input */
   struct worker *inline_worker; /* -j1: the producer scans and writes */
-  bool inline_writing;
+  size_t n_workers;
+  bool writer_active;  /* a worker is writing records; under mu */
+  bool out_writing;    /* false once a record was dropped; by the writer */
 } batch;
 
 typedef struct worker {
@@ -382,30 +384,49 @@ static void process_slot(worker *w, slot *s) {
   }
 }
 
+static void drain_output(batch *b);
+
+/*
+** Takes the next run of READY slots for one worker: about an equal share
+** of what is ready, at most TAKE_MAX, so that a worker locks and sleeps
+** once per run rather than once per document. Returns how many (0 once
+** the input is done and nothing is left). Called with mu held.
+*/
+static size_t take_run(batch *b, uint64_t *first) {
+  while (b->next_take == b->next_seq && !b->input_done)
+    pthread_cond_wait(&b->can_work, &b->mu);
+  uint64_t ready = b->next_seq - b->next_take;
+  uint64_t share = (ready + b->n_workers - 1) / b->n_workers;
+  size_t n = (size_t)(share < TAKE_MAX ? share : TAKE_MAX);
+  *first = b->next_take;
+  for (size_t i = 0; i < n; i++)
+    b->ring[(b->next_take + i) % b->n_slots].state = SLOT_TAKEN;
+  b->next_take += n;
+  return n;
+}
+
 static void *worker_main(void *arg) {
   worker *w = arg;
   batch *b = w->b;
   for (;;) {
+    uint64_t first;
     pthread_mutex_lock(&b->mu);
-    while (b->next_take == b->next_seq && !b->input_done)
-      pthread_cond_wait(&b->can_work, &b->mu);
-    if (b->next_take == b->next_seq) {
-      pthread_mutex_unlock(&b->mu);
-      return NULL;
+    size_t n = take_run(b, &first);
+    pthread_mutex_unlock(&b->mu);
+    if (n == 0) return NULL;
+    bool dropped[TAKE_MAX];
+    for (size_t i = 0; i < n; i++) {
+      slot *s = &b->ring[(first + i) % b->n_slots];
+      dropped[i] = should_stop(b);
+      if (!dropped[i]) process_slot(w, s);
     }
-    slot *s = &b->ring[b->next_take++ % b->n_slots];
-    s->state = SLOT_TAKEN;
-    pthread_mutex_unlock(&b->mu);
-    bool drop = should_stop(b);
-    if (!drop) process_slot(w, s);
     pthread_mutex_lock(&b->mu);
-    s->state = drop ? SLOT_DROPPED : SLOT_DONE;
-    b->pending++;
-    /* the writer needs a wake-up only to start its short wait (see
-       writer_main), or when half the ring waits for it */
-    if (b->writer_waiting && (b->pending == 1 || b->pending >= b->n_slots / 2))
-      pthread_cond_signal(&b->can_write);
+    for (size_t i = 0; i < n; i++)
+      b->ring[(first + i) % b->n_slots].state =
+          dropped[i] ? SLOT_DROPPED : SLOT_DONE;
+    b->pending += n;
     pthread_mutex_unlock(&b->mu);
+    drain_output(b);
   }
 }
 
@@ -468,33 +489,31 @@ static void emit_slot(batch *b, slot *s, bool *writing) {
   release_slot(b, s);
 }
 
-static void finish_output(batch *b);
-
-static void *writer_main(void *arg) {
-  batch *b = arg;
-  bool writing = true;
-  for (;;) {
-    slot *s = NULL;
-    pthread_mutex_lock(&b->mu);
-    for (;;) {
-      if (b->next_write < b->next_seq) {
-        s = &b->ring[b->next_write % b->n_slots];
-        if (s->state == SLOT_DONE || s->state == SLOT_DROPPED) break;
-        s = NULL;
-      } else if (b->input_done) {
-        break;
-      }
-      b->writer_waiting = true;
-      if (b->pending) wait_for(&b->can_write, &b->mu, WRITER_WAIT_NS);
-      else pthread_cond_wait(&b->can_write, &b->mu);
-      b->writer_waiting = false;
-    }
+/*
+** Writes every finished slot that is next in input order. There is no
+** writer thread: whichever worker finds the next record finished writes
+** it, one writer at a time (writer_active). A worker that finds another
+** writing leaves: that writer checks the next slot again, under mu, before
+** it stops, and so sees the slots this worker finished.
+*/
+static void drain_output(batch *b) {
+  pthread_mutex_lock(&b->mu);
+  if (b->writer_active) {
     pthread_mutex_unlock(&b->mu);
-    if (!s) break;
-    emit_slot(b, s, &writing);
+    return;
   }
-  finish_output(b);
-  return NULL;
+  b->writer_active = true;
+  for (;;) {
+    slot *s = &b->ring[b->next_write % b->n_slots];
+    if (b->next_write >= b->next_seq ||
+        (s->state != SLOT_DONE && s->state != SLOT_DROPPED))
+      break;
+    pthread_mutex_unlock(&b->mu);
+    emit_slot(b, s, &b->out_writing);
+    pthread_mutex_lock(&b->mu);
+  }
+  b->writer_active = false;
+  pthread_mutex_unlock(&b->mu);
 }
 
 static void finish_output(batch *b) {
@@ -544,7 +563,7 @@ static void run_inline(batch *b, slot *s) {
   pthread_mutex_lock(&b->mu);
   b->pending++;
   pthread_mutex_unlock(&b->mu);
-  emit_slot(b, s, &b->inline_writing);
+  emit_slot(b, s, &b->out_writing);
 }
 
 static void submit(batch *b, slot *s) {
@@ -733,7 +752,6 @@ static void free_batch(batch *b, worker *workers, size_t n_workers) {
   free(b->sources);
   pthread_mutex_destroy(&b->mu);
   pthread_cond_destroy(&b->can_work);
-  pthread_cond_destroy(&b->can_write);
   pthread_cond_destroy(&b->can_feed);
 }
 
@@ -761,24 +779,19 @@ static void setup_stats(batch *b, batch_stats *st) {
                    &st->total_docs_known, &st->total_bytes_known);
 }
 
-/* Starts the writer and the workers with SIGINT/SIGTERM blocked, so that
-   only the producer (this thread) takes them. Returns how many workers
-   run, or -1 when even the writer could not start. */
-static long start_threads(batch *b, worker *workers, size_t n,
-                          pthread_t *writer) {
+/* Starts the workers with SIGINT/SIGTERM blocked, so that only the
+   producer (this thread) takes them. Returns how many workers run. */
+static long start_threads(worker *workers, size_t n) {
   sigset_t block, old;
   sigemptyset(&block);
   sigaddset(&block, SIGINT);
   sigaddset(&block, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &block, &old);
-  long started = -1;
-  if (pthread_create(writer, NULL, writer_main, b) == 0) {
-    started = 0;
-    while ((size_t)started < n &&
-           pthread_create(&workers[started].thread, NULL, worker_main,
-                          &workers[started]) == 0)
-      started++;
-  }
+  long started = 0;
+  while ((size_t)started < n &&
+         pthread_create(&workers[started].thread, NULL, worker_main,
+                        &workers[started]) == 0)
+    started++;
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   return started;
 }
@@ -795,10 +808,11 @@ batch_end batch_run(const batch_opts *o, bunryu_engine *e, FILE *out,
   atomic_init(&b.stop, BATCH_DONE);
   pthread_mutex_init(&b.mu, NULL);
   pthread_cond_init(&b.can_work, NULL);
-  pthread_cond_init(&b.can_write, NULL);
   pthread_cond_init(&b.can_feed, NULL);
   setup_stats(&b, st);
   size_t n_workers = (size_t)o->jobs;
+  b.n_workers = n_workers;
+  b.out_writing = true;
   b.n_slots = n_workers * SLOTS_PER_WORKER;
   if (b.n_slots < MIN_SLOTS) b.n_slots = MIN_SLOTS;
   b.ring = calloc(b.n_slots, sizeof *b.ring);
@@ -819,30 +833,27 @@ batch_end batch_run(const batch_opts *o, bunryu_engine *e, FILE *out,
   install_signals();
   output_header(o, out);
   st->start = now_seconds();
-  pthread_t writer;
   long started = 0;
   if (n_workers == 1) {
     b.inline_worker = &workers[0];
-    b.inline_writing = true;
     feed_inputs(&b);
-    finish_output(&b);
   } else {
-    started = start_threads(&b, workers, n_workers, &writer);
+    started = start_threads(workers, n_workers);
     if (started == 0) atomic_store(&b.stop, BATCH_FAILED);
     if (started > 0) feed_inputs(&b);
   }
   pthread_mutex_lock(&b.mu);
   b.input_done = true;
   pthread_cond_broadcast(&b.can_work);
-  pthread_cond_signal(&b.can_write);
   pthread_mutex_unlock(&b.mu);
   for (long i = 0; i < started; i++) pthread_join(workers[i].thread, NULL);
-  if (started >= 0 && !b.inline_worker) pthread_join(writer, NULL);
+  drain_output(&b); /* what the last worker left (it drains, but be sure) */
+  finish_output(&b);
   st->seconds = now_seconds() - st->start;
   progress_update(&b.prog, st, true);
   progress_clear(&b.prog);
   batch_end end = (batch_end)atomic_load(&b.stop);
-  if (started < 0) {
+  if (!b.inline_worker && started == 0) {
     fprintf(stderr, "bunryu: cannot start threads\n");
     end = BATCH_FAILED;
   } else if (g_signal && end == BATCH_DONE) {
