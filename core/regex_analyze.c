@@ -299,31 +299,79 @@ static bool posix_class_end(const char *p, const char *end, char term,
 }
 
 /*
-** Skips a class whose '[' was just read. A class always matches exactly one
-** character, so only its end matters: a leading ']' is literal, escapes and
-** POSIX classes may hide a ']'. \Q…\E inside is given up.
+** Whether \p{name} (name[0..n)) lies entirely in the BMP, so that one of its
+** characters takes at most 3 bytes. Only scripts known to have no
+** supplementary-plane characters are listed; the rest count as 4.
 */
-static void skip_class(parser *P) {
+static bool bmp_property(const char *name, size_t n) {
+  /* Hiragana and Katakana are not here: Kana Supplement (U+1B000..) is
+     theirs. */
+  static const char *const bmp[] = {"Hangul", "Thai"};
+  for (size_t i = 0; i < sizeof bmp / sizeof *bmp; i++)
+    if (strlen(bmp[i]) == n && memcmp(bmp[i], name, n) == 0) return true;
+  return false;
+}
+
+/*
+** Bytes one member of a class may take, for the escape at p ('\' at p[0]);
+** *next is set past it (past "\p{...}" for properties).
+*/
+static size_t class_escape_bytes(const char *p, const char *end,
+                                 const char **next) {
+  char e = p[1];
+  *next = p + 2;
+  if (e == 'p' && p + 2 < end && p[2] == '{') {
+    const char *close = memchr(p + 3, '}', (size_t)(end - (p + 3)));
+    if (close) {
+      *next = close + 1;
+      return bmp_property(p + 3, (size_t)(close - (p + 3))) ? 3 : CHAR_MAX_BYTES;
+    }
+    return CHAR_MAX_BYTES;
+  }
+  if (e == 's' || e == 'h' || e == 'v') return 3; /* all white space is BMP */
+  if (strchr("dwDWSHVNXRpPxo0123456789", e) != NULL) return CHAR_MAX_BYTES;
+  return 1; /* \n, \t, \-, \], \\ and the like */
+}
+
+/*
+** Skips a class whose '[' was just read and returns how many bytes the
+** character it matches may take: a class always matches exactly one
+** character, so only its end and its widest member matter. A leading ']'
+** is literal, escapes and POSIX classes may hide a ']'. \Q…\E inside is
+** given up. Negated classes, POSIX classes and caseless matching count as
+** the widest character (4 bytes).
+*/
+static size_t skip_class(parser *P) {
   const char *p = P->p, *end = P->end;
-  if (p < end && *p == '^') p++;
+  size_t widest = 1;
+  if (p < end && *p == '^') {
+    widest = CHAR_MAX_BYTES;
+    p++;
+  }
   if (p < end && *p == ']') p++;
   while (p < end && *p != ']') {
+    size_t bytes;
     if (*p == '\\') {
       if (p + 1 >= end || p[1] == 'Q' || p[1] == 'E') break;
-      p += 2;
+      bytes = class_escape_bytes(p, end, &p);
     } else if (*p == '[' && p + 1 < end &&
                (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
       const char *after;
       p = posix_class_end(p + 2, end, p[1], &after) ? after : p + 1;
+      bytes = CHAR_MAX_BYTES;
     } else {
-      p++;
+      size_t n = utf8_char_len(p, end);
+      bytes = n ? n : CHAR_MAX_BYTES;
+      p += n ? n : 1;
     }
+    if (bytes > widest) widest = bytes;
   }
   if (p >= end || *p != ']') {
     P->fail = true;
-    return;
+    return CHAR_MAX_BYTES;
   }
   P->p = p + 1;
+  return P->caseless || P->inline_ci ? CHAR_MAX_BYTES : widest;
 }
 
 /* ======================================================================
@@ -365,7 +413,8 @@ static void escape_hex(parser *P, node *x) {
 }
 
 /* \p{..} / \pL, with the 'p' or 'P' already read: one character. */
-static void escape_property(parser *P, node *x) {
+static void escape_property(parser *P, node *x, bool negated) {
+  const char *name = P->p + 1;
   if (P->p < P->end && *P->p == '{') {
     while (P->p < P->end && *P->p != '}') P->p++;
     if (P->p >= P->end) {
@@ -377,8 +426,11 @@ static void escape_property(parser *P, node *x) {
     P->fail = true;
     return;
   }
+  bool bmp = !negated && *P->p == '}' &&
+             bmp_property(name, (size_t)(P->p - name));
   P->p++;
   leaf_any_char(x);
+  if (bmp) x->max_len = 3;
 }
 
 /* A control character escape (\n, \t …) as its byte, or 0. */
@@ -407,10 +459,11 @@ static void parse_escape(parser *P, node *x) {
   if (strchr("dDsSwWhHvVR", c) ||
       (c == 'N' && (P->p >= P->end || *P->p != '{'))) {
     leaf_any_char(x);
+    if (c == 's' || c == 'h' || c == 'v') x->max_len = 3; /* BMP spaces */
   } else if (strchr("bBAzZG", c)) {
     leaf_empty(P, x);
   } else if (c == 'p' || c == 'P') {
-    escape_property(P, x);
+    escape_property(P, x, c == 'P');
   } else if (c == 'x') {
     escape_hex(P, x);
   } else if (control_escape(c)) {
@@ -554,7 +607,12 @@ static void parse_atom(parser *P, node *x, bool *quantifiable) {
   *x = (node){0};
   switch (c) {
   case '(': parse_group(P, x, quantifiable); return;
-  case '[': skip_class(P); leaf_any_char(x); return;
+  case '[': {
+    size_t widest = skip_class(P);
+    leaf_any_char(x);
+    x->max_len = widest;
+    return;
+  }
   case '.': leaf_any_char(x); return;
   case '^':
   case '$': leaf_empty(P, x); return;
