@@ -157,6 +157,8 @@ static int add_triggers(bunryu_engine *e, lit_builder *lb, int pi,
   if (regex_analyze(&e->m, p->source, caseless, &info) != BUNRYU_OK)
     return BUNRYU_ENOMEM;
   p->max_len = info.max_len;
+  /* Both bound where a match starts before its literal: take the tighter. */
+  p->reach = info.lit_before < info.max_len ? info.lit_before : info.max_len;
   p->prefiltered = info.n_lits > 0;
   int rc = BUNRYU_OK;
   for (size_t i = 0; i < info.n_lits && rc == BUNRYU_OK; i++) {

@@ -58,6 +58,8 @@ typedef struct pattern {
   unsigned zones;
   unsigned flags;   /* BUNRYU_RE_* */
   size_t max_len;   /* REGEX_UNBOUNDED: search whole zones */
+  size_t reach;     /* a match holding a trigger at s starts in
+                       [s - reach, s]; REGEX_UNBOUNDED: anywhere before */
   bool prefiltered; /* runs only where a required literal was seen */
   rule_loc loc;
 } pattern;

@@ -78,7 +78,11 @@ int regex_find(const regex *re, regex_scratch *s, const char *subject,
 typedef struct regex_info {
   char **lits;
   size_t n_lits;
-  size_t max_len; /* bytes, or REGEX_UNBOUNDED */
+  size_t max_len;    /* bytes, or REGEX_UNBOUNDED */
+  /* The most bytes a match may hold before the required literal begins
+     (0 when the literal starts every match), or REGEX_UNBOUNDED: a match
+     holding a literal at s starts in [s - lit_before, s]. */
+  size_t lit_before;
 } regex_info;
 
 /* Returns BUNRYU_OK or BUNRYU_ENOMEM; a pattern it cannot follow simply

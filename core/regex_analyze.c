@@ -52,6 +52,7 @@ typedef struct node {
   strset ex;
   bool has_req;
   strset req;
+  size_t req_before; /* most bytes a match holds before its req literal */
   size_t max_len;
 } node;
 
@@ -156,11 +157,12 @@ static bool set_better(const strset *a, const strset *b) {
 
 /* Makes cand the node's required set if it beats the current one; takes
    ownership of cand either way. */
-static void offer_req(parser *P, node *x, strset *cand) {
+static void offer_req(parser *P, node *x, strset *cand, size_t before) {
   if (!x->has_req || set_better(cand, &x->req)) {
     set_free(P->m, &x->req);
     x->req = *cand;
     x->has_req = true;
+    x->req_before = before;
   } else {
     set_free(P->m, cand);
   }
@@ -678,7 +680,12 @@ static bool read_quantifier(parser *P, size_t *min, size_t *max) {
 
 /* Applies {min,max} to x. */
 static void apply_quantifier(parser *P, node *x, size_t min, size_t max) {
+  size_t one = x->max_len;
   x->max_len = len_mul(x->max_len, max);
+  /* The literal may be in any of the repetitions: after max - 1 others. */
+  if (max != 1)
+    x->req_before = len_add(len_mul(one, max == REGEX_UNBOUNDED ? max : max - 1),
+                            x->req_before);
   if (min == 1 && max == 1) return;
   if (min == 0 && max == 1 && x->exact) {
     /* x? matches x's strings or nothing: still exact. */
@@ -704,20 +711,24 @@ static void apply_quantifier(parser *P, node *x, size_t min, size_t max) {
 typedef struct seq_state {
   strset run;
   bool have_run;
+  size_t run_before; /* the most bytes of the sequence before the run */
   bool exact;
 } seq_state;
 
 /* Ends the current run, offering it as a required set. */
 static void seq_flush(parser *P, seq_state *st, node *out) {
-  if (st->have_run) offer_req(P, out, &st->run);
+  if (st->have_run) offer_req(P, out, &st->run, st->run_before);
   st->have_run = false;
 }
 
-static void seq_add_exact(parser *P, seq_state *st, node *out, node *item) {
+/* `before` is the most bytes the sequence may match before item. */
+static void seq_add_exact(parser *P, seq_state *st, node *out, node *item,
+                          size_t before) {
   if (!st->have_run) {
     st->run = item->ex;
     item->ex = (strset){0};
     st->have_run = true;
+    st->run_before = before;
     return;
   }
   strset prod;
@@ -733,23 +744,27 @@ static void seq_add_exact(parser *P, seq_state *st, node *out, node *item) {
   st->run = item->ex;
   item->ex = (strset){0};
   st->have_run = true;
+  st->run_before = before;
 }
 
 static void seq_add(parser *P, seq_state *st, node *out, node *item) {
+  size_t before = out->max_len;
   out->max_len = len_add(out->max_len, item->max_len);
   if (item->exact) {
-    seq_add_exact(P, st, out, item);
+    seq_add_exact(P, st, out, item, before);
     return;
   }
   st->exact = false;
   seq_flush(P, st, out);
-  if (item->has_req) offer_req(P, out, &item->req);
+  if (item->has_req)
+    offer_req(P, out, &item->req, len_add(before, item->req_before));
 }
 
 /* Ends a sequence: an exact one keeps its full set of strings. */
 static void seq_finish(parser *P, seq_state *st, node *out) {
   if (!st->have_run) {
     st->have_run = set_add(P, &st->run, "", 0);
+    st->run_before = out->max_len;
     if (!st->have_run) P->fail = true;
   }
   if (st->exact && st->have_run) {
@@ -794,6 +809,7 @@ static void alt_merge(parser *P, node *a, node *b) {
     a->has_req = false;
     set_free(P->m, &a->req);
   }
+  if (b->req_before > a->req_before) a->req_before = b->req_before;
 }
 
 /* An exact node's full set is also a required set; use it if better. */
@@ -801,7 +817,7 @@ static void offer_exact_as_req(parser *P, node *x) {
   if (!x->exact) return;
   strset copy = {0};
   if (set_add_all(P, &copy, &x->ex))
-    offer_req(P, x, &copy);
+    offer_req(P, x, &copy, 0); /* the node's own strings start it */
   else
     set_free(P->m, &copy);
 }
@@ -844,7 +860,7 @@ static int export_lits(const mem *m, const strset *s, regex_info *info) {
 int regex_analyze(const mem *m, const char *pattern, bool caseless,
                   regex_info *info) {
   if (!info) return BUNRYU_EINVAL;
-  *info = (regex_info){NULL, 0, REGEX_UNBOUNDED};
+  *info = (regex_info){NULL, 0, REGEX_UNBOUNDED, REGEX_UNBOUNDED};
   if (!m || !pattern) return BUNRYU_EINVAL;
   parser P = {.m = m, .p = pattern, .end = pattern + strlen(pattern),
               .caseless = caseless};
@@ -856,6 +872,7 @@ int regex_analyze(const mem *m, const char *pattern, bool caseless,
     rc = BUNRYU_ENOMEM;
   } else if (!P.fail) {
     info->max_len = root.max_len;
+    info->lit_before = root.req_before;
     if (root.has_req && set_usable(&root.req, caseless))
       rc = export_lits(m, &root.req, info);
   }
@@ -870,5 +887,5 @@ void regex_info_free(const mem *m, regex_info *info) {
     for (size_t i = 0; i < info->n_lits; i++) mem_strfree(m, info->lits[i]);
     mem_free(m, info->lits, info->n_lits * sizeof *info->lits);
   }
-  *info = (regex_info){NULL, 0, REGEX_UNBOUNDED};
+  *info = (regex_info){NULL, 0, REGEX_UNBOUNDED, REGEX_UNBOUNDED};
 }

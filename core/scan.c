@@ -502,16 +502,18 @@ static int trigger_cmp(const void *a, const void *b) {
 /*
 ** Runs one prefiltered pattern near its trigger positions pos[0..n)
 ** (sorted): a match containing a required literal at p starts in
-** [p - max_len, p], so only those starts are tried.
+** [p - reach, p] (reach: the most a match holds before the literal, at
+** most its length), so only those starts are tried; for a pattern whose
+** literal starts every match, that is one position.
 */
 static int run_triggered(bunryu_scanner *s, int seg, int pi,
                          const trigger_hit *tr, size_t n) {
   const pattern *p = &s->e->pats[pi];
   size_t resume = 0;
-  if (p->max_len == REGEX_UNBOUNDED)
+  if (p->reach == REGEX_UNBOUNDED)
     return run_range(s, seg, pi, 0, REGEX_UNBOUNDED, &resume);
   for (size_t i = 0; i < n; i++) {
-    size_t lo = tr[i].pos > p->max_len ? tr[i].pos - p->max_len : 0;
+    size_t lo = tr[i].pos > p->reach ? tr[i].pos - p->reach : 0;
     if (lo < resume) lo = resume;
     if (lo > tr[i].pos) continue;
     int rc = run_range(s, seg, pi, lo, tr[i].pos, &resume);

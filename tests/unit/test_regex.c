@@ -545,6 +545,23 @@ TEST(regex_analyze_law_executive_order) {
   info_free(&info);
 }
 
+TEST(regex_analyze_literal_offset_in_match) {
+  /* lit_before: how far into a match its required literal may begin. */
+  regex_info info = analyze("(?:기업|회사)\\s+[A-Z][a-z]{0,5}", false);
+  CHECK_SIZE(info.lit_before, 0); /* the literal starts every match */
+  info_free(&info);
+  info = analyze("(?<![a-z])ab\\d{1,2}(?:법안|협약)", false);
+  CHECK_LITS(info, "법안", "협약");
+  CHECK_SIZE(info.lit_before, 2 + 2 * 4);
+  info_free(&info);
+  info = analyze("(?:x\\d(?:Act|Law)){1,3}", false);
+  CHECK_SIZE(info.lit_before, 2 * (1 + 4 + 3) + 1 + 4); /* the 3rd time */
+  info_free(&info);
+  info = analyze("[A-Z][a-z]+ Act", false);
+  CHECK_SIZE(info.lit_before, REGEX_UNBOUNDED);
+  info_free(&info);
+}
+
 TEST(regex_analyze_law_file_lines_all_parse) {
   /* Every line of the shared benchmark file (when present) is analysed
      without giving up on its length. */
@@ -752,11 +769,15 @@ TEST(regex_analyze_is_sound_on_samples) {
       "\\b",
       "행정명령\\s?\\d*호?",
       "colou?r",
+      "(?:기업|회사)\\s+(?<name>[A-Z][A-Za-z]{0,20})",
+      "(?:[A-Z][a-z]{0,10}\\s){0,3}(?:Act|Treaty)",
+      "(?:ab|(?:x|y)\\d{1,3}Act){2}",
   };
   const char *text =
       "EU AI Act 와 「인공지능 기본법」이 통과됐다. 개인정보보호법은 GDPR, "
       "DSA 와 다르다. 행정명령 14110호 와 행정명령이 있다. The Digital "
-      "Markets Act and the color colour. 기후협약, 파리 조약에 따라.";
+      "Markets Act and the color colour. 기후협약, 파리 조약에 따라. 반도체 "
+      "기업 Nvidia 와 회사 Apple 이 x12Acty7Act 를 냈다.";
   mem m = mem_default();
   regex_scratch *s = regex_scratch_new(&m, NULL);
   for (size_t i = 0; i < COUNT(pats); i++) {
@@ -768,13 +789,19 @@ TEST(regex_analyze_is_sound_on_samples) {
     while (regex_find(re, s, text, len, from, REGEX_UNBOUNDED, -1, &ms, &me,
                       NULL, NULL) == 1) {
       found++;
-      bool has = false;
-      for (size_t k = 0; k < info.n_lits && !has; k++) {
+      bool has = false, near = false;
+      for (size_t k = 0; k < info.n_lits; k++) {
         size_t n = strlen(info.lits[k]);
-        for (size_t at = ms; at + n <= me && !has; at++)
-          has = memcmp(text + at, info.lits[k], n) == 0;
+        for (size_t at = ms; at + n <= me; at++) {
+          if (memcmp(text + at, info.lits[k], n) != 0) continue;
+          has = true;
+          near = near || info.lit_before == REGEX_UNBOUNDED ||
+                 at - ms <= info.lit_before;
+        }
       }
       unit_check(has, __FILE__, __LINE__, pats[i], "literal not in match");
+      unit_check(near, __FILE__, __LINE__, pats[i],
+                 "no literal within lit_before of the match start");
       unit_check(me - ms <= info.max_len, __FILE__, __LINE__, pats[i],
                  "match longer than max_len");
       from = me > ms ? me : me + 1;
