@@ -87,7 +87,7 @@ static void push_cache(lua_State *L) {
 
 static void push_hit(lua_State *L, const hook_state *hs, const hook_hit *h) {
   const hook_doc *d = hs->doc;
-  lua_createtable(L, 0, 8);
+  lua_createtable(L, 0, 10); /* room for every field: no rehash */
   lua_pushstring(L, kind_name(h->kind));
   lua_setfield(L, -2, "kind");
   if (h->category >= 0 && (size_t)h->category < d->n_categories) {

@@ -8,6 +8,9 @@
 -- compound names ending in a law word) and a dictionary of variants.
 --
 -- Hangul has no \b: every pattern uses lookarounds on [\p{Hangul}A-Za-z0-9].
+-- Repetitions are bounded ({0,15} rather than *): a bounded pattern runs
+-- only in a window before each literal it needs, an unbounded one over the
+-- whole document, which costs many times more.
 
 -- ---------------------------------------------------------------------------
 -- Ignored spans: sources and references are not the story.
@@ -36,11 +39,11 @@ entity "company" {
   patterns = {
     -- "채용 기업 테크넷 IT 리크루트먼트(TechNET IT Recruitment)": the Latin
     -- name in parentheses is the canonical one.
-    DESCRIPTOR .. [[\s+[\p{Hangul}][\p{Hangul}.]*(?:\s[\p{Hangul}A-Z][\p{Hangul}A-Za-z.]*){0,3}\s?\(]]
-      .. NOT_A_NAME .. [[(?<name>[A-Za-z][A-Za-z0-9.&'\-]*(?:\s[A-Za-z0-9][A-Za-z0-9.&'\-]*){0,4})\)]],
+    DESCRIPTOR .. [[\s+[\p{Hangul}][\p{Hangul}.]{0,15}(?:\s[\p{Hangul}A-Z][\p{Hangul}A-Za-z.]{0,15}){0,3}\s?\(]]
+      .. NOT_A_NAME .. [[(?<name>[A-Za-z][A-Za-z0-9.&'\-]{0,30}(?:\s[A-Za-z0-9][A-Za-z0-9.&'\-]{0,30}){0,4})\)]],
     -- "채용 플랫폼 ZipRecruiter": a capitalised Latin name right after it.
     DESCRIPTOR .. [[\s+]] .. NOT_A_NAME
-      .. [[(?<name>[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*(?:[.&\-][A-Za-z0-9]+)*(?:\s[A-Z][A-Za-z0-9]+){0,3})(?![A-Za-z0-9])]],
+      .. [[(?<name>[A-Z][A-Za-z0-9]{0,30}[a-z][A-Za-z0-9]{0,30}(?:[.&\-][A-Za-z0-9]{1,30}){0,3}(?:\s[A-Z][A-Za-z0-9]{1,30}){0,3})(?![A-Za-z0-9])]],
     -- "X(옛 트위터)": the bare letter only where the text says what it is.
     [[(?<![A-Za-z0-9])(?<name>X)(?=\s?\((?:옛|구)\s?트위터)]],
   },
@@ -81,7 +84,7 @@ entity "law" {
     [[(?<![A-Za-z0-9.])(?<name>(?:SB|HB|AB|HR|LD|SF|HF|H\.R\.|S\.B\.)\s?\d{1,5})(?![\d])]],
     -- "…에 관한 (기본) 법률/협약": the name runs back over words that are not
     -- numbers and do not end like a verb or a topic.
-    BEFORE .. [[(?<name>(?:[\p{Hangul}A-Za-z][\p{Hangul}A-Za-z0-9·]*(?<![은는을를한된했며])\s){0,7}[\p{Hangul}A-Za-z][\p{Hangul}A-Za-z0-9·]*에\s?관한\s(?:(?:기본|국제|특별|일반)\s?)?(?:법률|법|협약|조약|협정|규정|특례법|기본법|특별법))]] .. AFTER,
+    BEFORE .. [[(?<name>(?:[\p{Hangul}A-Za-z][\p{Hangul}A-Za-z0-9·]{0,15}(?<![은는을를한된했며])\s){0,7}[\p{Hangul}A-Za-z][\p{Hangul}A-Za-z0-9·]{0,15}에\s?관한\s(?:(?:기본|국제|특별|일반)\s?)?(?:법률|법|협약|조약|협정|규정|특례법|기본법|특별법))]] .. AFTER,
     -- Compound names: [place] 저작권법, 개인정보보호법, 뉴욕주 형법.
     BEFORE .. [[(?<name>(?:]] .. PLACE .. [[\s)?[\p{Hangul}·]{0,8}]] .. OWN_STEM .. [[법)]] .. AFTER,
     BEFORE .. [[(?<name>]] .. PLACE .. [[\s(?:형|민|상|헌|세|이민|행정)법)]] .. AFTER,
@@ -89,8 +92,8 @@ entity "law" {
     BEFORE .. [[(?<name>(?:]] .. PLACE .. [[\s)?[\p{Hangul}·]{2,10}]] .. QUAL_STEM .. [[법)]] .. AFTER,
     BEFORE .. [[(?<name>(?:]] .. PLACE .. [[\s)?]] .. QUALIFIER .. [[\s]] .. SPACED_STEM .. [[법)]] .. AFTER,
     -- English names: Artificial Intelligence Act, Digital Services Act.
-    [[(?<![A-Za-z])(?<name>(?:[A-Z][A-Za-z\-]*\s){1,6}(?:Act|Convention|Treaty|Directive|Regulation))(?![A-Za-z])]],
-    [[(?<![A-Za-z])(?<name>(?:[A-Z][A-Za-z\-]*\s){0,3}(?:Convention|Treaty|Agreement)\s(?:on|for)\s[A-Z][A-Za-z\-]*(?:(?:,\s|\s)(?:(?:and|of|the|on|for|in)\s)*[A-Z][A-Za-z\-]*){0,10})]],
+    [[(?<![A-Za-z])(?<name>(?:[A-Z][A-Za-z\-]{0,20}\s){1,6}(?:Act|Convention|Treaty|Directive|Regulation))(?![A-Za-z])]],
+    [[(?<![A-Za-z])(?<name>(?:[A-Z][A-Za-z\-]{0,20}\s){0,3}(?:Convention|Treaty|Agreement)\s(?:on|for)\s[A-Z][A-Za-z\-]{0,20}(?:(?:,\s|\s)(?:(?:and|of|the|on|for|in)\s){0,3}[A-Z][A-Za-z\-]{0,20}){0,10})]],
     -- Executive orders: "AI 행정명령", "행정명령 14110호".
     [[(?<name>(?:AI|인공지능)\s?행정명령)]] .. AFTER,
     [[(?<name>행정명령\s?(?:제\s?)?\d{4,5}\s?호)]],
