@@ -281,8 +281,11 @@ local GOV_SUFFIXES = {
 local PARTICLES = { "이", "가", "은", "는", "도" }
 local SUBJECT = { "이", "가", "은", "는" }
 
+-- A plain find at the one place the suffix can start: no new string, unlike
+-- s:sub(-#suffix) (this runs hundreds of times per document).
 local function ends_with(s, suffix)
-  return #s >= #suffix and s:sub(-#suffix) == suffix
+  local at = #s - #suffix + 1
+  return at >= 1 and s:find(suffix, at, true) == at
 end
 
 local function strip_particle(word)
@@ -325,20 +328,37 @@ local function ends_with_any(s, list)
   return false
 end
 
+-- ACTOR_ENDINGS as lookup tables, built once: Latin words must be the
+-- whole last word; Hangul endings may end it. Each maps to the index of its
+-- group, so that the first group in ACTOR_ENDINGS still wins.
+local ACTOR_WHOLE, ACTOR_ENDING = {}, {}
+for gi, group in ipairs(ACTOR_ENDINGS) do
+  for _, w in ipairs(group[2]) do
+    local t = is_latin(w) and ACTOR_WHOLE or ACTOR_ENDING
+    if not t[w] then t[w] = gi end
+  end
+end
+
+-- The first group (in ACTOR_ENDINGS order) whose word ends `last`.
+local function actor_group(last)
+  local best = ACTOR_WHOLE[last]
+  -- every suffix of `last` that starts at a character boundary
+  for at in utf8.codes(last) do
+    local gi = ACTOR_ENDING[last:sub(at)]
+    if gi and (not best or gi < best) then best = gi end
+  end
+  return best and ACTOR_ENDINGS[best][1]
+end
+
 -- The category of an actor phrase, from its last word (nil: not an actor).
 local function actor_category(phrase, companies, strict)
   phrase = trim(phrase)
   if phrase == "" then return nil end
   local last = strip_particle(phrase:match("([^%s]+)$") or phrase)
   if #last > 6 and ends_with(last, "들") then last = last:sub(1, -4) end
-  for _, group in ipairs(ACTOR_ENDINGS) do
-    for _, w in ipairs(group[2]) do
-      if is_latin(w) then
-        if last == w then return group[1] end
-      elseif ends_with(last, w) then
-        return group[1]
-      end
-    end
+  if utf8.len(last) then
+    local cat = actor_group(last)
+    if cat then return cat end
   end
   if ends_with_any(phrase, companies) or ends_with_any(last, companies) then
     return "company_industry"
