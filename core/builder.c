@@ -274,7 +274,10 @@ int bunryu_builder_set_max_count(bunryu_builder *b, int category,
 
 int bunryu_builder_add_entity_type(bunryu_builder *b, const char *type,
                                    int priority) {
-  if (!b || !type || !*type) return BUNRYU_EINVAL;
+  if (!b || !type || !*type)
+    return b ? builder_diag(b, BUNRYU_DIAG_ERROR, BUNRYU_EINVAL, NULL, 0, -1,
+                            "entity type name is empty")
+             : BUNRYU_EINVAL;
   for (size_t i = 0; i < b->n_ents; i++)
     if (strcmp(b->ents[i].name, type) == 0) {
       b->ents[i].priority = priority;
