@@ -43,6 +43,7 @@ run_suite golden sh tests/cli/golden.sh "$BIN"
 [ -d rules ] && [ -n "$(ls rules/*.lua 2>/dev/null)" ] && run_suite rule-pack sh tests/rules/pack_test.sh "$BIN"
 [ -f tests/eval/run.sh ] && run_suite eval sh tests/eval/run.sh "$BIN"
 run_suite readme sh tests/readme_test.sh "$BIN"
+[ -f tests/hardening/run.sh ] && run_suite hardening sh tests/hardening/run.sh "$BIN" "$BUILD"
 run_suite embed sh tests/embed/run.sh "$BUILD"
 
 echo "$total_pass passed, $total_fail failed"
