@@ -84,6 +84,7 @@ typedef struct slot {
   uint64_t lineno;    /* JOB_LINE, JOB_FAILED from a stream */
   const char *source; /* streams: their name, for ids ("stdin:12") */
   char message[200];  /* JOB_FAILED */
+  bool skipped;       /* JOB_FAILED: passed over (counts as skipped) */
   uint64_t bytes;     /* input bytes, for MB/s */
   /* set by the worker */
   sbuf record;
@@ -370,7 +371,7 @@ static void process_failed(worker *w, slot *s) {
   else
     cli_doc_id(s->path ? s->path : "", id, sizeof id);
   doc_ident d = {id, s->path, s->source ? s->lineno : 0, NULL};
-  fail_slot(w, s, &d, s->message, REC_ERROR);
+  fail_slot(w, s, &d, s->message, s->skipped ? REC_SKIPPED : REC_ERROR);
 }
 
 static void process_slot(worker *w, slot *s) {
@@ -543,6 +544,7 @@ static slot *acquire_slot(batch *b) {
   s->lineno = 0;
   s->bytes = 0;
   s->message[0] = '\0';
+  s->skipped = false;
   return s;
 }
 
@@ -603,6 +605,18 @@ static bool feed_path_error(batch *b, const char *path, const char *what,
   return true;
 }
 
+/* Feeds a record for a path that is passed over, with the reason. */
+static bool feed_skipped(batch *b, const char *path, const char *why) {
+  slot *s = acquire_slot(b);
+  if (!s) return false;
+  s->kind = JOB_FAILED;
+  s->skipped = true;
+  s->path = strdup(path);
+  snprintf(s->message, sizeof s->message, "%s", why);
+  submit(b, s);
+  return true;
+}
+
 static bool out_of_memory(batch *b) {
   fprintf(stderr, "bunryu: out of memory\n");
   atomic_store(&b->stop, BATCH_FAILED);
@@ -618,6 +632,9 @@ static bool feed_folder(batch *b, const char *root) {
   while (go && (rc = walker_next(w, &it)) == 1) {
     if (it.err) {
       go = feed_path_error(b, it.path, "cannot read folder", it.err);
+      free(it.path);
+    } else if (it.special) {
+      go = feed_skipped(b, it.path, "skipped: not a regular file");
       free(it.path);
     } else {
       go = feed_file(b, it.path);

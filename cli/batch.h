@@ -92,6 +92,7 @@ typedef struct walker walker;
 typedef struct walk_item {
   char *path;
   int err;
+  bool special; /* not a regular file (FIFO, socket, device): reported */
 } walk_item;
 
 /* Starts a depth-first walk of root in byte order of names at every level;

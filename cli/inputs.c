@@ -175,6 +175,7 @@ static entry_kind kind_of(const char *path, unsigned char type) {
 }
 
 int walker_next(walker *w, walk_item *it) {
+  it->special = false;
   if (w->root_error_path) {
     it->path = w->root_error_path;
     it->err = w->root_error;
@@ -211,13 +212,17 @@ int walker_next(walker *w, walk_item *it) {
       }
       continue;
     }
-    if (k == KIND_OTHER || !filter_accepts_file(w->o, rel, e->name)) {
-      if (k != KIND_OTHER) w->excluded++;
+    if (!filter_accepts_file(w->o, rel, e->name)) {
+      w->excluded++;
       free(path);
       continue;
     }
+    /* A FIFO, socket or device gets a record saying so: opening a FIFO to
+       read it could block the batch forever, and dropping it silently
+       would lose a document. */
     it->path = path;
     it->err = 0;
+    it->special = k == KIND_OTHER;
     return 1;
   }
   return 0;
