@@ -420,12 +420,14 @@ static void *hook_open(void *rules, const mem *m, uint64_t mem_limit,
   hs->rs = rs;
   rule_set_retain(rs);
   hs->sb = sandbox_new(m, mem_limit, err, errlen);
+  if (hs->sb) sandbox_set_budget_name(hs->sb, "BUNRYU_LIMIT_LOAD_INSTRUCTIONS");
   if (!hs->sb || rules_collect_hooks(hs->sb, rs, err, errlen) != SB_OK ||
       sandbox_pcall(hs->sb, setup_doc, hs, 0, "bunryu", err, errlen) !=
           SB_OK) {
     hook_close(hs);
     return NULL;
   }
+  sandbox_set_budget_name(hs->sb, "BUNRYU_LIMIT_LUA_INSTRUCTIONS");
   return hs;
 }
 

@@ -64,6 +64,9 @@ int sandbox_rethrow(lua_State *L, int status);
 
 /* Restarts the instruction budget from inside a protected call. */
 void sandbox_set_budget(sandbox *sb, uint64_t instr_limit);
+/* Names the limit the budget stands for in "instruction limit exceeded"
+   messages (a static string, e.g. "BUNRYU_LIMIT_LUA_INSTRUCTIONS"). */
+void sandbox_set_budget_name(sandbox *sb, const char *name);
 
 /*
 ** Sets a field of the shared, read-only base every environment reads

@@ -507,10 +507,25 @@ typedef struct term_opts {
   bool caseless, word;
 } term_opts;
 
+/*
+** The string at idx, or NULL with an error when it holds a NUL byte: the
+** engine takes C strings, so "a\0b" would silently become "a".
+*/
+static const char *nul_free(lua_State *L, loader *ld, decl_loc at, int idx,
+                            const char *what) {
+  size_t n;
+  const char *s = lua_tolstring(L, idx, &n);
+  if (s && strlen(s) != n) {
+    rule_error(ld, at, "%s: \"%s\" contains a NUL byte", what, s);
+    return NULL;
+  }
+  return s;
+}
+
 static const char *read_term(lua_State *L, loader *ld, decl_loc at,
                              const char *what, const char *const fields[],
                              term_opts *o) {
-  if (lua_type(L, -1) == LUA_TSTRING) return lua_tostring(L, -1);
+  if (lua_type(L, -1) == LUA_TSTRING) return nul_free(L, ld, at, -1, what);
   if (lua_type(L, -1) != LUA_TTABLE) {
     rule_error(ld, at, "%s: items are strings or { \"text\", options… }, "
                        "not %s", what, luaL_typename(L, -1));
@@ -523,8 +538,8 @@ static const char *read_term(lua_State *L, loader *ld, decl_loc at,
     ok &= bool_field(L, ld, at, -1, what, "word", o->word, &o->word);
   o->zones = zones_field(L, ld, at, -1, what);
   lua_rawgeti(L, -1, 1);
-  const char *text = lua_tostring(L, -1);
   bool is_string = lua_type(L, -1) == LUA_TSTRING;
+  const char *text = is_string ? nul_free(L, ld, at, -1, what) : NULL;
   lua_pop(L, 1); /* still anchored by the item table */
   if (!is_string) {
     rule_error(ld, at, "%s: an item table needs its text first: "
@@ -710,7 +725,12 @@ static int declare_named(lua_State *L, const char *kind, lua_CFunction body) {
     lua_pushcfunction(L, noop);
     return 1;
   }
-  size_t slot = pend_add(L, ld, kind, lua_tostring(L, 1), at);
+  const char *name = nul_free(L, ld, at, 1, kind);
+  if (!name) {
+    lua_pushcfunction(L, noop);
+    return 1;
+  }
+  size_t slot = pend_add(L, ld, kind, name, at);
   lua_pushlightuserdata(L, ld);
   lua_pushvalue(L, 1);
   lua_pushinteger(L, (lua_Integer)slot);
@@ -905,15 +925,16 @@ static void add_alias_item(lua_State *L, loader *ld, entity_ctx *e,
   bool caseless = e->caseless, word = e->word;
   const char *alias = NULL;
   if (lua_type(L, -1) == LUA_TSTRING) {
-    alias = lua_tostring(L, -1);
+    alias = nul_free(L, ld, e->at, -1, what);
   } else if (lua_type(L, -1) == LUA_TTABLE) {
     bool ok = check_fields(L, ld, e->at, -1, what, alias_fields, 1);
     ok &= bool_field(L, ld, e->at, -1, what, "caseless", caseless, &caseless);
     ok &= bool_field(L, ld, e->at, -1, what, "word", word, &word);
     lua_rawgeti(L, -1, 1);
-    alias = lua_type(L, -1) == LUA_TSTRING ? lua_tostring(L, -1) : NULL;
+    bool is_string = lua_type(L, -1) == LUA_TSTRING;
+    alias = is_string ? nul_free(L, ld, e->at, -1, what) : NULL;
     lua_pop(L, 1);
-    if (!alias)
+    if (!is_string)
       rule_error(ld, e->at, "%s: an item table needs its alias first", what);
     if (!ok) alias = NULL;
   } else {
@@ -1365,8 +1386,10 @@ static int dsl_require(lua_State *L) {
   snprintf(file, sizeof file, "%s.lua", mod);
   join_path(folder, file, path, sizeof path);
   if (ld->depth >= ld->require_limit)
-    return luaL_error(L, "require \"%s\": nested deeper than %d files", mod,
-                      (int)ld->require_limit);
+    return luaL_error(L,
+                      "require \"%s\": nested deeper than %d files "
+                      "(BUNRYU_LIMIT_REQUIRE_DEPTH)",
+                      mod, (int)ld->require_limit);
   ld->depth++;
   run_file(L, ld, path, mod);
   ld->depth--;
@@ -1582,6 +1605,7 @@ static int load_names(loader *ld, char **names, size_t n) {
                  err);
     return BUNRYU_ENOMEM;
   }
+  sandbox_set_budget_name(sb, "BUNRYU_LIMIT_LOAD_INSTRUCTIONS");
   int rc = BUNRYU_OK;
   if (sandbox_pcall(sb, setup_loader, ld, 0, "bunryu", err, sizeof err) !=
       SB_OK)

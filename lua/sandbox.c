@@ -43,6 +43,10 @@ struct sandbox {
   int step;       /* the count hook's period */
   bool limit_hit; /* the budget ran out: pcall must not catch it */
   bool mem_error; /* a memory error was raised again as a plain error */
+  bool over_cap;  /* a library function refused work over the memory cap */
+  /* The limit the budget stands for, named in messages:
+     BUNRYU_LIMIT_LUA_INSTRUCTIONS for hooks, _LOAD_ for loading. */
+  const char *budget_name;
 };
 
 /* ======================================================================
@@ -111,9 +115,14 @@ static void count_hook(lua_State *L, lua_Debug *ar) {
   sb->limit_hit = true;
   lua_sethook(L, count_hook, LUA_MASKCOUNT, 1);
   push_where(L);
-  lua_pushliteral(L, " instruction limit exceeded");
+  lua_pushfstring(L, " instruction limit exceeded (%s)",
+                  sb->budget_name ? sb->budget_name : "instruction budget");
   lua_concat(L, 2);
   lua_error(L);
+}
+
+void sandbox_set_budget_name(sandbox *sb, const char *name) {
+  sb->budget_name = name;
 }
 
 void sandbox_set_budget(sandbox *sb, uint64_t instr_limit) {
@@ -198,9 +207,11 @@ static int sb_rep(lua_State *L) {
   sandbox *sb = sandbox_of(L);
   size_t room = sb->cap ? (sb->cap > sb->used ? sb->cap - sb->used : 0)
                         : (size_t)INT_MAX;
-  if (l + lsep < l || (uint64_t)n > room / (l + lsep))
+  if (l + lsep < l || (uint64_t)n > room / (l + lsep)) {
+    sb->over_cap = true; /* a limit error, not a bug in the rule */
     return luaL_error(L, "string.rep: the result would exceed the memory "
-                         "limit");
+                         "limit (BUNRYU_LIMIT_LUA_MEMORY)");
+  }
   luaL_Buffer b;
   luaL_buffinit(L, &b);
   for (lua_Integer i = 0; i < n; i++) {
@@ -419,6 +430,7 @@ enum sb_status sandbox_pcall(sandbox *sb, lua_CFunction fn, void *ud,
   int top = lua_gettop(L);
   sb->cap_hit = false;
   sb->mem_error = false;
+  sb->over_cap = false;
   lua_pushcfunction(L, message_handler);
   lua_pushcfunction(L, fn);
   lua_pushlightuserdata(L, ud);
@@ -429,15 +441,16 @@ enum sb_status sandbox_pcall(sandbox *sb, lua_CFunction fn, void *ud,
   enum sb_status result = SB_OK;
   if (status == LUA_ERRMEM || (status != LUA_OK && sb->mem_error)) {
     if (sb->cap_hit)
-      snprintf(err, errlen, "%s: memory limit exceeded (%zu bytes)", where,
-               sb->cap);
+      snprintf(err, errlen,
+               "%s: memory limit exceeded (%zu bytes, BUNRYU_LIMIT_LUA_MEMORY)",
+               where, sb->cap);
     else
       snprintf(err, errlen, "%s: out of memory", where);
     result = sb->cap_hit ? SB_LIMIT : SB_NOMEM;
   } else if (status != LUA_OK) {
     const char *msg = lua_tostring(L, -1);
     snprintf(err, errlen, "%s", msg ? msg : "error in error handling");
-    result = limited ? SB_LIMIT : SB_ERROR;
+    result = limited || sb->over_cap ? SB_LIMIT : SB_ERROR;
   }
   lua_settop(L, top);
   if (result != SB_OK) lua_gc(L, LUA_GCCOLLECT);
