@@ -15,9 +15,12 @@
    per document; 1,000,000 stops it in a few milliseconds and is far above
    what the patterns of a rule pack need. */
 #define LIMIT_REGEX_MATCH_DEFAULT 1000000u
-/* PCRE2 depth limit (nested backtracking frames). */
+/* PCRE2 depth limit (nested backtracking frames) and heap limit in KiB
+   for the interpreter's backtracking frames. PCRE2 applies these two only
+   when a pattern runs interpreted (JIT unavailable, or (*NO_JIT)); JIT code
+   is bounded by the match limit above and by its stack (core/regex.c,
+   512 KiB), and running out of either is BUNRYU_ELIMIT too. */
 #define LIMIT_REGEX_DEPTH_DEFAULT 10000u
-/* PCRE2 heap limit in KiB for the interpreter's backtracking frames. */
 #define LIMIT_REGEX_HEAP_KB_DEFAULT (20u * 1024u)
 
 /* Hits kept per document (keywords, patterns, entities and regex triggers
