@@ -32,10 +32,12 @@ static int alloc_tables(bunryu_scanner *s) {
   s->counts = mem_calloc(&s->m, e->n_lits + e->n_pats + 1, sizeof *s->counts);
   s->scores = mem_calloc(&s->m, nc, sizeof *s->scores);
   s->ranked = mem_calloc(&s->m, nc, sizeof *s->ranked);
+  s->bucket_start = mem_calloc(&s->m, e->n_cats + 2, sizeof *s->bucket_start);
   regex_limits lim = regex_limits_of(e);
   s->rs = regex_scratch_new(&s->m, &lim);
-  return s->counts && s->scores && s->ranked && s->rs ? BUNRYU_OK
-                                                      : BUNRYU_ENOMEM;
+  return s->counts && s->scores && s->ranked && s->bucket_start && s->rs
+             ? BUNRYU_OK
+             : BUNRYU_ENOMEM;
 }
 
 bunryu_scanner *bunryu_scanner_new(bunryu_engine *e, char *errbuf,
@@ -107,6 +109,7 @@ void bunryu_scanner_free(bunryu_scanner *s) {
   mem_free(m, s->scores, (e->n_cats ? e->n_cats : 1) * sizeof *s->scores);
   mem_free(m, s->ranked, (e->n_cats ? e->n_cats : 1) * sizeof *s->ranked);
   mem_free(m, s->sort_tmp, s->cap_sort_tmp * sizeof *s->sort_tmp);
+  mem_free(m, s->bucket_start, (e->n_cats + 2) * sizeof *s->bucket_start);
   mem_free(m, s->marks, s->cap_marks * sizeof *s->marks);
   mem_free(m, s->hook_hits, s->cap_hook_hits * sizeof *s->hook_hits);
   mem_free(m, s->json, s->json_cap);

@@ -105,7 +105,8 @@ struct bunryu_scanner {
   uint32_t *counts;        /* per literal, then per pattern */
   double *scores;          /* per category */
   int *ranked;
-  hit *sort_tmp;           size_t cap_sort_tmp; /* merge sort scratch */
+  hit *sort_tmp;           size_t cap_sort_tmp; /* sort scratch */
+  size_t *bucket_start;    /* n_cats + 2 counters for sorting hits */
   uint64_t *marks;         size_t cap_marks; /* overlap bitmap */
   norm_text scratch;
   arena names;

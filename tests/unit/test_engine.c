@@ -603,3 +603,24 @@ TEST(engine_outlives_its_handle_while_scanners_exist) {
   CHECK_STR(bunryu_result_label(r), "policy");
   bunryu_scanner_free(s2);
 }
+
+TEST(engine_many_interleaved_hits_sort_and_score) {
+  /* Keyword hits arrive first, regex hits after them: sorting them into
+     place takes the qsort fallback; containment must still hold (each
+     "ab1" pattern hit contains an "ab" keyword hit). */
+  bunryu_builder *b = bunryu_builder_new();
+  int c = bunryu_builder_add_category(b, "x", NULL);
+  bunryu_builder_add_keyword(b, c, "ab", 1.0, 0, 0);
+  bunryu_builder_add_keyword(b, c, "zz", 1.0, 0, 0);
+  CHECK_INT(bunryu_builder_add_pattern(b, c, "ab\\d", 10.0, 0, 0), BUNRYU_OK);
+  static char doc[20000];
+  size_t n = 0;
+  n += (size_t)snprintf(doc, sizeof doc, "t\n\n");
+  for (int i = 0; i < 1500; i++)
+    n += (size_t)snprintf(doc + n, sizeof doc - n, "ab%d zz ", i % 10);
+  fixture f = scan_with(b, doc, n, 0);
+  CHECK_INT(f.rc, BUNRYU_OK);
+  /* 1500 pattern hits (10 each) win over the keyword inside them; 1500 zz */
+  CHECK(bunryu_result_category_score(f.r, 0) == 1500 * 10.0 + 1500 * 1.0);
+  fixture_free(&f);
+}
