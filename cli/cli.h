@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "bunryu.h"
 
@@ -30,6 +31,10 @@ const char *cli_default_rules(void);
 ** "file:line: error: message" on stderr. NULL on failure.
 */
 bunryu_engine *cli_load_engine(const char *path);
+/* The same with BUNRYU_LIMIT_INPUT_BYTES set to max_bytes (0: the default);
+   the limit in force is written to *max_bytes_used when not NULL. */
+bunryu_engine *cli_load_engine_limited(const char *path, uint64_t max_bytes,
+                                       uint64_t *max_bytes_used);
 
 /* Reads a whole file; 0 or -1 with errno set. *buf is malloc'd and
    NUL-terminated. */

@@ -227,42 +227,8 @@ static int parse_args(int argc, char **argv, batch_opts *o) {
 ** Engine
 ** =================================================================== */
 
-static void print_diagnostics(const bunryu_builder *b) {
-  for (size_t i = 0; i < bunryu_builder_diag_count(b); i++) {
-    int sev, line, off;
-    const char *file;
-    const char *msg = bunryu_builder_diag(b, i, &sev, &file, &line, &off);
-    const char *kind = sev == BUNRYU_DIAG_ERROR ? "error" : "warning";
-    if (file && line > 0) fprintf(stderr, "%s:%d: %s: %s\n", file, line, kind, msg);
-    else if (file) fprintf(stderr, "%s: %s: %s\n", file, kind, msg);
-    else fprintf(stderr, "bunryu: %s: %s\n", kind, msg);
-  }
-}
-
-/*
-** cli_load_engine() with the batch's input limit: builds the engine from
-** the rules at o->rules with --max-bytes applied (when given), and sets
-** o->max_bytes to the limit in force, so that the batch can refuse a
-** larger document before reading it. NULL on failure, diagnostics printed.
-*/
 static bunryu_engine *load_engine_with_limits(batch_opts *o) {
-  bunryu_builder *b = bunryu_builder_new();
-  if (!b) {
-    fprintf(stderr, "bunryu: out of memory\n");
-    return NULL;
-  }
-  bunryu_engine *e = NULL;
-  int rc = BUNRYU_OK;
-  if (o->max_bytes)
-    rc = bunryu_builder_set_limit(b, BUNRYU_LIMIT_INPUT_BYTES, o->max_bytes);
-  o->max_bytes = bunryu_builder_get_limit(b, BUNRYU_LIMIT_INPUT_BYTES);
-  if (rc == BUNRYU_OK) rc = bunryu_builder_load_rules(b, o->rules);
-  if (rc == BUNRYU_OK) rc = bunryu_builder_build(b, &e);
-  print_diagnostics(b);
-  if (rc != BUNRYU_OK && bunryu_builder_diag_count(b) == 0)
-    fprintf(stderr, "bunryu: %s: %s\n", o->rules, bunryu_strerror(rc));
-  bunryu_builder_free(b);
-  return rc == BUNRYU_OK ? e : NULL;
+  return cli_load_engine_limited(o->rules, o->max_bytes, &o->max_bytes);
 }
 
 /* ======================================================================

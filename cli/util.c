@@ -29,20 +29,30 @@ static void print_diags(const bunryu_builder *b) {
   }
 }
 
-bunryu_engine *cli_load_engine(const char *path) {
+bunryu_engine *cli_load_engine_limited(const char *path, uint64_t max_bytes,
+                                       uint64_t *max_bytes_used) {
   bunryu_builder *b = bunryu_builder_new();
   if (!b) {
     fprintf(stderr, "bunryu: out of memory\n");
     return NULL;
   }
   bunryu_engine *e = NULL;
-  int rc = bunryu_builder_load_rules(b, path);
+  int rc = BUNRYU_OK;
+  if (max_bytes)
+    rc = bunryu_builder_set_limit(b, BUNRYU_LIMIT_INPUT_BYTES, max_bytes);
+  if (max_bytes_used)
+    *max_bytes_used = bunryu_builder_get_limit(b, BUNRYU_LIMIT_INPUT_BYTES);
+  if (rc == BUNRYU_OK) rc = bunryu_builder_load_rules(b, path);
   if (rc == BUNRYU_OK) rc = bunryu_builder_build(b, &e);
   print_diags(b);
   if (rc != BUNRYU_OK && bunryu_builder_diag_count(b) == 0)
     fprintf(stderr, "bunryu: %s: %s\n", path, bunryu_strerror(rc));
   bunryu_builder_free(b);
-  return e;
+  return rc == BUNRYU_OK ? e : NULL;
+}
+
+bunryu_engine *cli_load_engine(const char *path) {
+  return cli_load_engine_limited(path, 0, NULL);
 }
 
 int cli_read_file(const char *path, char **buf, size_t *len) {

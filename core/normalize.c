@@ -143,18 +143,6 @@ is_hangul_syllable3(unsigned char b0, unsigned char b1, unsigned char b2) {
   return true;
 }
 
-/* Skips ASCII from i, eight bytes at a time where it can. */
-static size_t skip_ascii(const unsigned char *s, size_t i, size_t len) {
-  while (i + 8 <= len) {
-    uint64_t w;
-    memcpy(&w, s + i, 8);
-    if (w & UINT64_C(0x8080808080808080)) break;
-    i += 8;
-  }
-  while (i < len && s[i] < 0x80) i++;
-  return i;
-}
-
 /*
 ** The end of the run of unchangeable characters that starts at i: the
 ** offset of the first character that needs a closer look (or len).
@@ -163,7 +151,7 @@ static size_t fast_run_end(const unsigned char *s, size_t i, size_t len) {
   while (i < len) {
     unsigned char b = s[i];
     if (b < 0x80) {
-      i = skip_ascii(s, i + 1, len);
+      i = utf8_skip_ascii(s, i + 1, len);
     } else if (i + 3 <= len && is_hangul_syllable3(b, s[i + 1], s[i + 2])) {
       i += 3;
     } else {

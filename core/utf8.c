@@ -84,26 +84,12 @@ size_t utf8_encode(int32_t cp, char *out) {
   return 4;
 }
 
-/*
-** Skips ASCII eight bytes at a time: most documents are largely ASCII, and
-** validation runs on every one of them.
-*/
-static size_t skip_ascii(const unsigned char *s, size_t i, size_t len) {
-  while (i + 8 <= len) {
-    uint64_t w;
-    memcpy(&w, s + i, 8);
-    if (w & UINT64_C(0x8080808080808080)) break;
-    i += 8;
-  }
-  while (i < len && s[i] < 0x80) i++;
-  return i;
-}
 
 size_t utf8_first_invalid(const char *str, size_t len) {
   const unsigned char *s = (const unsigned char *)str;
   size_t i = 0;
   while (i < len) {
-    i = skip_ascii(s, i, len);
+    i = utf8_skip_ascii(s, i, len);
     if (i == len) break;
     int32_t cp;
     size_t n = utf8_decode(s + i, len - i, &cp);
