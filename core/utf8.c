@@ -84,7 +84,6 @@ size_t utf8_encode(int32_t cp, char *out) {
   return 4;
 }
 
-
 size_t utf8_first_invalid(const char *str, size_t len) {
   const unsigned char *s = (const unsigned char *)str;
   size_t i = 0;
