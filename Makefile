@@ -12,7 +12,7 @@ PREFIX   ?= /usr/local
 BUILD    ?= build
 CC       ?= cc
 PKGS     := lua5.4 libpcre2-8 libutf8proc
-DEB_PKGS := liblua5.4-dev libpcre2-dev libutf8proc-dev pkg-config
+DEB_PKGS := liblua5.4-dev libpcre2-dev libutf8proc-dev pkg-config python3
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
