@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -47,6 +48,10 @@ bunryu_engine *cli_load_engine_limited(const char *path, uint64_t max_bytes,
   print_diags(b);
   if (rc != BUNRYU_OK && bunryu_builder_diag_count(b) == 0)
     fprintf(stderr, "bunryu: %s: %s\n", path, bunryu_strerror(rc));
+  if (rc == BUNRYU_EIO && access(path, F_OK) != 0)
+    fprintf(stderr, "bunryu: give the rules with -r FILE|FOLDER or "
+                    "$BUNRYU_RULES (the default is ./%s)\n",
+            CLI_DEFAULT_RULES);
   bunryu_builder_free(b);
   return rc == BUNRYU_OK ? e : NULL;
 }
