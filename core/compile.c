@@ -159,6 +159,7 @@ static int add_triggers(bunryu_engine *e, lit_builder *lb, int pi,
   p->max_len = info.max_len;
   /* Both bound where a match starts before its literal: take the tighter. */
   p->reach = info.lit_before < info.max_len ? info.lit_before : info.max_len;
+  p->one_line = info.one_line;
   p->prefiltered = info.n_lits > 0;
   int rc = BUNRYU_OK;
   for (size_t i = 0; i < info.n_lits && rc == BUNRYU_OK; i++) {

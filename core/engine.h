@@ -60,6 +60,7 @@ typedef struct pattern {
   size_t max_len;   /* REGEX_UNBOUNDED: search whole zones */
   size_t reach;     /* a match holding a trigger at s starts in
                        [s - reach, s]; REGEX_UNBOUNDED: anywhere before */
+  bool one_line;    /* no match holds a line feed */
   bool prefiltered; /* runs only where a required literal was seen */
   rule_loc loc;
 } pattern;

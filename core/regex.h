@@ -83,6 +83,9 @@ typedef struct regex_info {
      (0 when the literal starts every match), or REGEX_UNBOUNDED: a match
      holding a literal at s starts in [s - lit_before, s]. */
   size_t lit_before;
+  /* No match can hold a line feed (nothing in the pattern consumes one):
+     a match holding a literal lies within the literal's line. */
+  bool one_line;
 } regex_info;
 
 /* Returns BUNRYU_OK or BUNRYU_ENOMEM; a pattern it cannot follow simply

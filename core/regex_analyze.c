@@ -54,6 +54,7 @@ typedef struct node {
   strset req;
   size_t req_before; /* most bytes a match holds before its req literal */
   size_t max_len;
+  bool nl;           /* may consume a line feed */
 } node;
 
 typedef struct parser {
@@ -61,6 +62,7 @@ typedef struct parser {
   const char *p, *end;
   bool caseless;  /* PCRE2_CASELESS for the whole pattern */
   bool inline_ci; /* an inline option touched caselessness: no more literals */
+  bool dotall;    /* an inline (?s) may let . match a line feed */
   bool fail;      /* gave up: unknown syntax or too complex */
   bool nomem;
   int depth;
@@ -223,6 +225,7 @@ static void leaf_char(parser *P, node *x, const char *c, size_t n) {
   bool usable = !P->inline_ci && !(n == 1 && c[0] == '\0');
   *x = (node){0};
   x->max_len = char_bytes(P, n, ascii);
+  x->nl = n == 1 && c[0] == '\n';
   if (!usable) return;
   char lower[4];
   memcpy(lower, c, n);
@@ -315,6 +318,36 @@ static bool bmp_property(const char *name, size_t n) {
 }
 
 /*
+** Whether \p{name} surely excludes the line feed (a letter, number or
+** script property); anything else, and every \P{…}, may match it.
+*/
+static bool nl_free_property(const char *name, size_t n) {
+  static const char *const ok[] = {"Hangul", "Han", "Latin", "Thai", "Greek",
+                                   "Cyrillic", "L", "Lu", "Ll", "Lo", "Lt",
+                                   "Lm", "N", "Nd", "Nl", "No", "M", "Mn"};
+  for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+    if (strlen(ok[i]) == n && memcmp(ok[i], name, n) == 0) return true;
+  return false;
+}
+
+/*
+** Whether the escape at p ('\\' at p[0]) inside a class may stand for a
+** line feed, or be a control character that bounds a range around it.
+*/
+static bool class_escape_nl(const char *p, const char *end) {
+  char e = p[1];
+  if (e == 'p' && p + 2 < end && p[2] == '{') {
+    const char *close = memchr(p + 3, '}', (size_t)(end - (p + 3)));
+    return !close || !nl_free_property(p + 3, (size_t)(close - (p + 3)));
+  }
+  /* \w \d \S \h \V and escaped punctuation are safe; the rest (\n \s \v \R,
+     negated types, \x \o \c octal, control escapes like \t that may bound a
+     range) may reach the line feed. */
+  if (strchr("wdShV", e) != NULL) return false;
+  return is_ascii_alnum(e);
+}
+
+/*
 ** Bytes one member of a class may take, for the escape at p ('\' at p[0]);
 ** *next is set past it (past "\p{...}" for properties).
 */
@@ -343,11 +376,13 @@ static size_t class_escape_bytes(const char *p, const char *end,
 ** given up. Negated classes, POSIX classes and caseless matching count as
 ** the widest character (4 bytes).
 */
-static size_t skip_class(parser *P) {
+static size_t skip_class(parser *P, bool *nl) {
   const char *p = P->p, *end = P->end;
   size_t widest = 1;
+  bool negated = false, lists_nl = false, member_nl = false;
   if (p < end && *p == '^') {
     widest = CHAR_MAX_BYTES;
+    negated = true;
     p++;
   }
   if (p < end && *p == ']') p++;
@@ -355,14 +390,21 @@ static size_t skip_class(parser *P) {
     size_t bytes;
     if (*p == '\\') {
       if (p + 1 >= end || p[1] == 'Q' || p[1] == 'E') break;
+      if (p[1] == 'n') lists_nl = true;
+      member_nl = member_nl || class_escape_nl(p, end);
       bytes = class_escape_bytes(p, end, &p);
     } else if (*p == '[' && p + 1 < end &&
                (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
       const char *after;
       p = posix_class_end(p + 2, end, p[1], &after) ? after : p + 1;
       bytes = CHAR_MAX_BYTES;
+      member_nl = true; /* [:space:], [:cntrl:] … : not worth telling apart */
     } else {
       size_t n = utf8_char_len(p, end);
+      if (n == 1 && (unsigned char)*p < 0x20) { /* a raw control byte */
+        member_nl = true;
+        if (*p == '\n') lists_nl = true;
+      }
       bytes = n ? n : CHAR_MAX_BYTES;
       p += n ? n : 1;
     }
@@ -373,6 +415,9 @@ static size_t skip_class(parser *P) {
     return CHAR_MAX_BYTES;
   }
   P->p = p + 1;
+  /* [^…] matches a line feed unless it lists one; […] only through a
+     member that may be one. */
+  *nl = negated ? !lists_nl : member_nl;
   return P->caseless || P->inline_ci ? CHAR_MAX_BYTES : widest;
 }
 
@@ -428,11 +473,14 @@ static void escape_property(parser *P, node *x, bool negated) {
     P->fail = true;
     return;
   }
-  bool bmp = !negated && *P->p == '}' &&
-             bmp_property(name, (size_t)(P->p - name));
+  bool braced = *P->p == '}';
+  bool bmp = !negated && braced && bmp_property(name, (size_t)(P->p - name));
+  bool nl = negated || !braced ||
+            !nl_free_property(name, (size_t)(P->p - name));
   P->p++;
   leaf_any_char(x);
   if (bmp) x->max_len = 3;
+  x->nl = nl;
 }
 
 /* A control character escape (\n, \t …) as its byte, or 0. */
@@ -462,6 +510,7 @@ static void parse_escape(parser *P, node *x) {
       (c == 'N' && (P->p >= P->end || *P->p != '{'))) {
     leaf_any_char(x);
     if (c == 's' || c == 'h' || c == 'v') x->max_len = 3; /* BMP spaces */
+    x->nl = strchr("svRDWH", c) != NULL; /* \N \S \V \h \d \w: never */
   } else if (strchr("bBAzZG", c)) {
     leaf_empty(P, x);
   } else if (c == 'p' || c == 'P') {
@@ -535,6 +584,7 @@ static bool parse_inline_options(parser *P, node *x, bool *quantifiable) {
   for (const char *q = P->p; q < p; q++) {
     if (*q == 'x') P->fail = true;
     if (*q == 'i' || *q == '^') P->inline_ci = true;
+    if (*q == 's') P->dotall = true;
   }
   P->p = p + 1;
   if (*p == ':') {
@@ -610,9 +660,11 @@ static void parse_atom(parser *P, node *x, bool *quantifiable) {
   switch (c) {
   case '(': parse_group(P, x, quantifiable); return;
   case '[': {
-    size_t widest = skip_class(P);
+    bool nl = true;
+    size_t widest = skip_class(P, &nl);
     leaf_any_char(x);
     x->max_len = widest;
+    x->nl = nl;
     return;
   }
   case '.': leaf_any_char(x); return;
@@ -749,6 +801,7 @@ static void seq_add_exact(parser *P, seq_state *st, node *out, node *item,
 
 static void seq_add(parser *P, seq_state *st, node *out, node *item) {
   size_t before = out->max_len;
+  out->nl = out->nl || item->nl;
   out->max_len = len_add(out->max_len, item->max_len);
   if (item->exact) {
     seq_add_exact(P, st, out, item, before);
@@ -810,6 +863,7 @@ static void alt_merge(parser *P, node *a, node *b) {
     set_free(P->m, &a->req);
   }
   if (b->req_before > a->req_before) a->req_before = b->req_before;
+  a->nl = a->nl || b->nl;
 }
 
 /* An exact node's full set is also a required set; use it if better. */
@@ -860,7 +914,7 @@ static int export_lits(const mem *m, const strset *s, regex_info *info) {
 int regex_analyze(const mem *m, const char *pattern, bool caseless,
                   regex_info *info) {
   if (!info) return BUNRYU_EINVAL;
-  *info = (regex_info){NULL, 0, REGEX_UNBOUNDED, REGEX_UNBOUNDED};
+  *info = (regex_info){NULL, 0, REGEX_UNBOUNDED, REGEX_UNBOUNDED, false};
   if (!m || !pattern) return BUNRYU_EINVAL;
   parser P = {.m = m, .p = pattern, .end = pattern + strlen(pattern),
               .caseless = caseless};
@@ -873,6 +927,7 @@ int regex_analyze(const mem *m, const char *pattern, bool caseless,
   } else if (!P.fail) {
     info->max_len = root.max_len;
     info->lit_before = root.req_before;
+    info->one_line = !root.nl && !P.dotall;
     if (root.has_req && set_usable(&root.req, caseless))
       rc = export_lits(m, &root.req, info);
   }
@@ -887,5 +942,5 @@ void regex_info_free(const mem *m, regex_info *info) {
     for (size_t i = 0; i < info->n_lits; i++) mem_strfree(m, info->lits[i]);
     mem_free(m, info->lits, info->n_lits * sizeof *info->lits);
   }
-  *info = (regex_info){NULL, 0, REGEX_UNBOUNDED, REGEX_UNBOUNDED};
+  *info = (regex_info){NULL, 0, REGEX_UNBOUNDED, REGEX_UNBOUNDED, false};
 }

@@ -502,21 +502,35 @@ static int trigger_cmp(const void *a, const void *b) {
   return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
+/* The offset just after the last line feed in text[lo, pos), or lo. */
+static size_t line_start(const char *text, size_t lo, size_t pos) {
+  while (pos > lo && text[pos - 1] != '\n') pos--;
+  return pos;
+}
+
 /*
 ** Runs one prefiltered pattern near its trigger positions pos[0..n)
 ** (sorted): a match containing a required literal at p starts in
 ** [p - reach, p] (reach: the most a match holds before the literal, at
 ** most its length), so only those starts are tried; for a pattern whose
-** literal starts every match, that is one position.
+** literal starts every match, that is one position. A pattern that cannot
+** match a line feed starts no earlier than the literal's line, which
+** bounds even patterns of unbounded length.
 */
 static int run_triggered(bunryu_scanner *s, int seg, int pi,
                          const trigger_hit *tr, size_t n) {
   const pattern *p = &s->e->pats[pi];
+  const segment *g = &s->segs[seg];
+  const norm_text *t = pattern_uses_cf(p, g) ? &g->cf : &g->nfc;
   size_t resume = 0;
-  if (p->reach == REGEX_UNBOUNDED)
+  if (p->reach == REGEX_UNBOUNDED && !p->one_line)
     return run_range(s, seg, pi, 0, REGEX_UNBOUNDED, &resume);
   for (size_t i = 0; i < n; i++) {
-    size_t lo = tr[i].pos > p->reach ? tr[i].pos - p->reach : 0;
+    size_t lo = p->reach == REGEX_UNBOUNDED ? 0
+                : tr[i].pos > p->reach      ? tr[i].pos - p->reach
+                                            : 0;
+    /* A match that holds no line feed starts on the literal's line. */
+    if (p->one_line) lo = line_start(t->buf, lo, tr[i].pos);
     if (lo < resume) lo = resume;
     if (lo > tr[i].pos) continue;
     int rc = run_range(s, seg, pi, lo, tr[i].pos, &resume);

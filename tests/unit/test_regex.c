@@ -562,6 +562,32 @@ TEST(regex_analyze_literal_offset_in_match) {
   info_free(&info);
 }
 
+TEST(regex_analyze_line_feeds) {
+  /* one_line: nothing in the pattern can consume a line feed. */
+  static const struct { const char *re; bool one_line; } cases[] = {
+      {"\\b[A-Z][A-Za-z]+ (?:Act|Bill)\\b", true},
+      {"「[^」\\n]{1,40}」", true},   /* the class lists \n */
+      {"「[^」]{1,40}」", false},       /* [^…] without \n reaches it */
+      {"[\\p{Hangul}A-Za-z]{2,20}\\s?법", false}, /* \s matches \n */
+      {"[\\p{Hangul}A-Za-z]{2,20}\\h?법", true},
+      {"a.b법", true},                 /* . stops at line ends */
+      {"(?s)a.b법", false},
+      {"a\\Rb법", false},
+      {"a[\\t-\\r]b법", false},       /* a range around \n */
+      {"a\\P{Hangul}b법", false},
+      {"a\\p{Hangul}b법", true},
+      {"a\\nb법", false},
+      {"(?=\\n)법", true},            /* lookarounds consume nothing */
+      {"법(?:x|\\s)", false},
+  };
+  for (size_t i = 0; i < COUNT(cases); i++) {
+    regex_info info = analyze(cases[i].re, false);
+    unit_check(info.one_line == cases[i].one_line, __FILE__, __LINE__,
+               cases[i].re, cases[i].one_line ? "want one_line" : "want not one_line");
+    info_free(&info);
+  }
+}
+
 TEST(regex_analyze_law_file_lines_all_parse) {
   /* Every line of the shared benchmark file (when present) is analysed
      without giving up on its length. */
@@ -772,12 +798,15 @@ TEST(regex_analyze_is_sound_on_samples) {
       "(?:기업|회사)\\s+(?<name>[A-Z][A-Za-z]{0,20})",
       "(?:[A-Z][a-z]{0,10}\\s){0,3}(?:Act|Treaty)",
       "(?:ab|(?:x|y)\\d{1,3}Act){2}",
+      "[^x]Act",
+      "[A-Z][a-z]+ Act",
   };
   const char *text =
       "EU AI Act 와 「인공지능 기본법」이 통과됐다. 개인정보보호법은 GDPR, "
       "DSA 와 다르다. 행정명령 14110호 와 행정명령이 있다. The Digital "
       "Markets Act and the color colour. 기후협약, 파리 조약에 따라. 반도체 "
-      "기업 Nvidia 와 회사 Apple 이 x12Acty7Act 를 냈다.";
+      "기업 Nvidia 와 회사 Apple 이 x12Acty7Act 를 냈다.\nThe Clean\nAir "
+      "Act 와 개인정보\n보호법, [^x]Act\nAct.";
   mem m = mem_default();
   regex_scratch *s = regex_scratch_new(&m, NULL);
   for (size_t i = 0; i < COUNT(pats); i++) {
@@ -804,6 +833,8 @@ TEST(regex_analyze_is_sound_on_samples) {
                  "no literal within lit_before of the match start");
       unit_check(me - ms <= info.max_len, __FILE__, __LINE__, pats[i],
                  "match longer than max_len");
+      unit_check(!info.one_line || !memchr(text + ms, '\n', me - ms),
+                 __FILE__, __LINE__, pats[i], "a one_line match holds a line feed");
       from = me > ms ? me : me + 1;
       if (from > len) break;
     }
