@@ -112,16 +112,47 @@ size_t particle_len(const char *text, size_t len, size_t pos) {
   return 0;
 }
 
+/*
+** Whether the character that starts at pos (ends at pos, for
+** latin_before) is a Latin letter or digit. ASCII and precomposed Hangul
+** (U+AC00..U+D7FF: lead EB or EC, EA from B0, ED below A0 — no Latin
+** letters live there, unlike the rest of EA's range) are told from their
+** bytes; this runs at both edges of every hit, and most hits are Hangul.
+*/
+static bool ascii_alnum(unsigned char b) {
+  return (b >= '0' && b <= '9') || ((b | 0x20) >= 'a' && (b | 0x20) <= 'z');
+}
+
+static bool hangul_lead(unsigned char b0, unsigned char b1) {
+  return b0 == 0xEB || b0 == 0xEC || (b0 == 0xEA && b1 >= 0xB0) ||
+         (b0 == 0xED && b1 < 0xA0);
+}
+
+static bool latin_at(const char *text, size_t len, size_t pos) {
+  if (pos >= len) return false;
+  unsigned char b = (unsigned char)text[pos];
+  if (b < 0x80) return ascii_alnum(b);
+  if (pos + 1 < len && hangul_lead(b, (unsigned char)text[pos + 1]))
+    return false;
+  return char_is_latin_or_digit(char_at(text, len, pos));
+}
+
+static bool latin_before(const char *text, size_t pos) {
+  if (pos == 0) return false;
+  unsigned char b = (unsigned char)text[pos - 1];
+  if (b < 0x80) return ascii_alnum(b);
+  if (pos >= 3 && hangul_lead((unsigned char)text[pos - 3],
+                              (unsigned char)text[pos - 2]))
+    return false;
+  return char_is_latin_or_digit(char_before(text, pos));
+}
+
 /* Latin-script edges: a Latin letter or digit at an edge of the match must
    not have another one beside it (AI in OpenAI, MS in MSG). */
 static bool latin_edges_ok(const char *text, size_t len, size_t start,
                            size_t end) {
-  if (char_is_latin_or_digit(char_at(text, len, start)) &&
-      char_is_latin_or_digit(char_before(text, start)))
-    return false;
-  if (char_is_latin_or_digit(char_before(text, end)) &&
-      char_is_latin_or_digit(char_at(text, len, end)))
-    return false;
+  if (latin_at(text, len, start) && latin_before(text, start)) return false;
+  if (latin_before(text, end) && latin_at(text, len, end)) return false;
   return true;
 }
 

@@ -179,3 +179,16 @@ TEST(every_listed_particle_is_recognised_after_a_name) {
       unit_check(0, __FILE__, __LINE__, some[i], "particle not accepted");
   }
 }
+
+TEST(boundary_latin_edges_near_hangul_byte_ranges) {
+  /* U+A730 (EA 9C B0) is Latin Extended-D: a Latin neighbour, though its
+     lead byte EA also leads Hangul syllables (EA B0 80 = 가). */
+  const char *t = "\xea\x9c\xb0" "AB";
+  CHECK(!boundary_ok(t, strlen(t), 3, 5, false));
+  t = "가AB";
+  CHECK(boundary_ok(t, strlen(t), 3, 5, false));
+  t = "AB\xea\x9c\xb0";
+  CHECK(!boundary_ok(t, strlen(t), 0, 2, false));
+  t = "AB힣"; /* U+D7A3, lead ED */
+  CHECK(boundary_ok(t, strlen(t), 0, 2, false));
+}
