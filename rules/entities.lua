@@ -3,7 +3,7 @@
 --
 -- Companies come from a dictionary (dict/companies.tsv) plus one shape that
 -- names companies nobody listed: a company descriptor followed by a name with
--- its Latin spelling in parentheses ("보험중개 기업 에이온(Aon)").
+-- its Latin spelling in parentheses ("물류 기업 한솔로지(Hansol Logi)").
 -- Laws come from their shapes (quoted names, bill numbers, "…에 관한 법률",
 -- compound names ending in a law word) and a dictionary of variants.
 --
@@ -37,7 +37,7 @@ entity "company" {
   caseless = false,
   dictionary = "dict/companies.tsv",
   patterns = {
-    -- "채용 기업 테크넷 IT 리크루트먼트(TechNET IT Recruitment)": the Latin
+    -- "채용 기업 누리 커리어 파트너스(Nuri Career Partners)": the Latin
     -- name in parentheses is the canonical one.
     DESCRIPTOR .. [[\s+[\p{Hangul}][\p{Hangul}.]{0,15}(?:\s[\p{Hangul}A-Z][\p{Hangul}A-Za-z.]{0,15}){0,3}\s?\(]]
       .. NOT_A_NAME .. [[(?<name>[A-Za-z][A-Za-z0-9.&'\-]{0,30}(?:\s[A-Za-z0-9][A-Za-z0-9.&'\-]{0,30}){0,4})\)]],
@@ -247,8 +247,8 @@ test {
 }
 test {
   name = "a descriptor introduces an unlisted company",
-  text = "영국의 채용 기업 테크넷 IT 리크루트먼트(TechNET IT Recruitment)는 근무시간이 줄었다고 밝혔다.",
-  entities = { company = { "TechNET IT Recruitment" } },
+  text = "독일의 채용 기업 누리 커리어 파트너스(Nuri Career Partners)는 원격근무가 늘었다고 밝혔다.",
+  entities = { company = { "Nuri Career Partners" } },
 }
 test {
   name = "a bill number in parentheses is no company",
