@@ -519,6 +519,40 @@ static void rstrip(char *s) {
 }
 
 /* One labels.tsv line: "file<TAB>category". */
+/*
+** Reads path and calls fn for each line (without its '\n', NUL-terminated,
+** n bytes, numbered from 1) until fn returns non-zero. EXIT_USAGE when the
+** file cannot be read; else what fn last returned.
+*/
+typedef int (*line_fn)(void *ud, char *line, size_t n, size_t lineno);
+
+static int for_each_line(const char *path, line_fn fn, void *ud) {
+  char *buf;
+  size_t len;
+  if (cli_read_file(path, &buf, &len) != 0) {
+    fprintf(stderr, "bunryu eval: %s: %s\n", path, strerror(errno));
+    return EXIT_USAGE;
+  }
+  int rc = 0;
+  size_t lineno = 0;
+  for (char *line = buf; line && rc == 0;) {
+    char *nl = memchr(line, '\n', (size_t)(buf + len - line));
+    size_t n = nl ? (size_t)(nl - line) : (size_t)(buf + len - line);
+    line[n] = '\0';
+    rc = fn(ud, line, n, ++lineno);
+    line = nl ? nl + 1 : NULL;
+  }
+  free(buf);
+  return rc;
+}
+
+/* Whether line[0..n) holds anything but white space. */
+static bool has_text(const char *line, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if (!isspace((unsigned char)line[i])) return true;
+  return false;
+}
+
 static int eval_label_line(eval_state *st, const char *dir, char *line,
                            size_t lineno) {
   rstrip(line);
@@ -555,23 +589,20 @@ static int eval_label_line(eval_state *st, const char *dir, char *line,
   return 0;
 }
 
+typedef struct labels_ctx {
+  eval_state *st;
+  const char *dir;
+} labels_ctx;
+
+static int on_label_line(void *ud, char *line, size_t n, size_t lineno) {
+  labels_ctx *c = ud;
+  (void)n;
+  return eval_label_line(c->st, c->dir, line, lineno);
+}
+
 static int eval_labels(eval_state *st, const char *labels, const char *dir) {
-  char *buf;
-  size_t len;
-  if (cli_read_file(labels, &buf, &len) != 0) {
-    fprintf(stderr, "bunryu eval: %s: %s\n", labels, strerror(errno));
-    return EXIT_USAGE;
-  }
-  int rc = 0;
-  size_t lineno = 0;
-  for (char *line = buf; line && rc == 0;) {
-    char *nl = strchr(line, '\n');
-    if (nl) *nl = '\0';
-    rc = eval_label_line(st, dir, line, ++lineno);
-    line = nl ? nl + 1 : NULL;
-  }
-  free(buf);
-  return rc;
+  labels_ctx c = {st, dir};
+  return for_each_line(labels, on_label_line, &c);
 }
 
 /* One JSONL record: {"id", "title", "text", "category"}. */
@@ -606,26 +637,12 @@ static int eval_jsonl_line(eval_state *st, const char *line, size_t len,
   return rc;
 }
 
+static int on_jsonl_line(void *ud, char *line, size_t n, size_t lineno) {
+  return has_text(line, n) ? eval_jsonl_line(ud, line, n, lineno) : 0;
+}
+
 static int eval_jsonl(eval_state *st, const char *path) {
-  char *buf;
-  size_t len;
-  if (cli_read_file(path, &buf, &len) != 0) {
-    fprintf(stderr, "bunryu eval: %s: %s\n", path, strerror(errno));
-    return EXIT_USAGE;
-  }
-  int rc = 0;
-  size_t lineno = 0;
-  for (char *line = buf; line && rc == 0;) {
-    char *nl = strchr(line, '\n');
-    size_t n = nl ? (size_t)(nl - line) : strlen(line);
-    lineno++;
-    const char *q = line;
-    while (q < line + n && isspace((unsigned char)*q)) q++;
-    if (q < line + n) rc = eval_jsonl_line(st, line, n, lineno);
-    line = nl ? nl + 1 : NULL;
-  }
-  free(buf);
-  return rc;
+  return for_each_line(path, on_jsonl_line, st);
 }
 
 /* ======================================================================
@@ -759,43 +776,40 @@ static int score_entities(eval_state *st, const doc_eval *d, gold_entity *g,
   return 0;
 }
 
-static int eval_entities(eval_state *st, const char *path, bool json) {
-  char *buf;
-  size_t len;
-  if (cli_read_file(path, &buf, &len) != 0) {
-    fprintf(stderr, "bunryu eval: %s: %s\n", path, strerror(errno));
+typedef struct entities_ctx {
+  eval_state *st;
+  const char *path;
+  bool json;
+} entities_ctx;
+
+/* One line of entities.jsonl ('#' comments and blank lines are passed). */
+static int on_entities_line(void *ud, char *line, size_t n, size_t lineno) {
+  entities_ctx *c = ud;
+  if (lineno == 1 && !c->json) printf("\nentity differences:\n");
+  const char *q = line;
+  while (q < line + n && isspace((unsigned char)*q)) q++;
+  if (q == line + n || *q == '#') return 0;
+  jv rec;
+  if (json_parse(line, n, &rec) != 0) {
+    fprintf(stderr, "bunryu eval: %s:%zu: not JSON\n", c->path, lineno);
     return EXIT_USAGE;
   }
-  if (!json) printf("\nentity differences:\n");
   int rc = 0;
-  size_t lineno = 0;
-  for (char *line = buf; line && rc == 0;) {
-    char *nl = strchr(line, '\n');
-    size_t n = nl ? (size_t)(nl - line) : strlen(line);
-    lineno++;
-    const char *q = line;
-    while (q < line + n && isspace((unsigned char)*q)) q++;
-    if (q < line + n && *q != '#') {
-      jv rec;
-      gold_entity *g = NULL;
-      size_t ng = 0;
-      if (json_parse(line, n, &rec) != 0) {
-        fprintf(stderr, "bunryu eval: %s:%zu: not JSON\n", path, lineno);
-        rc = EXIT_USAGE;
-      } else {
-        doc_eval *d = find_doc(st, &rec);
-        if (d && d->pred != EVAL_ERROR && gold_read(&rec, &g, &ng) == 0) {
-          st->n_ent_docs++;
-          if (score_entities(st, d, g, ng, json) != 0) rc = EXIT_USAGE;
-        }
-        gold_free(g, ng);
-        jv_free(&rec);
-      }
-    }
-    line = nl ? nl + 1 : NULL;
+  gold_entity *g = NULL;
+  size_t ng = 0;
+  doc_eval *d = find_doc(c->st, &rec);
+  if (d && d->pred != EVAL_ERROR && gold_read(&rec, &g, &ng) == 0) {
+    c->st->n_ent_docs++;
+    if (score_entities(c->st, d, g, ng, c->json) != 0) rc = EXIT_USAGE;
   }
-  free(buf);
+  gold_free(g, ng);
+  jv_free(&rec);
   return rc;
+}
+
+static int eval_entities(eval_state *st, const char *path, bool json) {
+  entities_ctx c = {st, path, json};
+  return for_each_line(path, on_entities_line, &c);
 }
 
 /* ======================================================================
