@@ -38,6 +38,8 @@
 
 #include <bunryu.h>
 
+#include "counting_alloc.h"
+
 #define DOC_MIN 5500
 #define DOC_MAX 6500
 
@@ -179,24 +181,6 @@ static void load_corpus(corpus *c, const char *dir) {
 /* ------------------------------------------------------------------------
 ** Build cost, measured in a child process
 ** --------------------------------------------------------------------- */
-typedef struct counting_alloc {
-  size_t live, peak;
-} counting_alloc;
-
-static void *count_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-  counting_alloc *c = ud;
-  if (nsize == 0) {
-    if (ptr) c->live -= osize;
-    free(ptr);
-    return NULL;
-  }
-  void *p = realloc(ptr, nsize);
-  if (!p) return NULL;
-  c->live += nsize - (ptr ? osize : 0);
-  if (c->live > c->peak) c->peak = c->live;
-  return p;
-}
-
 typedef struct build_cost {
   double seconds;     /* median of the builds */
   size_t literals;    /* bunryu_engine_literal_count */

@@ -24,6 +24,8 @@
 
 #include "literals.h"
 
+#include "counting_alloc.h"
+
 #define DEFAULT_CORPUS_DIR "/tmp/litcorpus"
 #define LITERALS_FILE "/tmp/lit_scale_literals.txt"
 
@@ -36,24 +38,6 @@ typedef struct strings {
   char **v;
   size_t n, cap;
 } strings;
-
-typedef struct counting_alloc {
-  size_t live, peak;
-} counting_alloc;
-
-static void *count_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
-  counting_alloc *c = ud;
-  if (nsize == 0) {
-    if (ptr) c->live -= osize;
-    free(ptr);
-    return NULL;
-  }
-  void *p = realloc(ptr, nsize);
-  if (!p) return NULL;
-  c->live += nsize - (ptr ? osize : 0);
-  if (c->live > c->peak) c->peak = c->live;
-  return p;
-}
 
 static double now_sec(void) {
   struct timespec ts;
