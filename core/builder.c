@@ -42,18 +42,18 @@ bunryu_builder *bunryu_builder_new_with_alloc(bunryu_alloc_fn fn, void *ud) {
   return b;
 }
 
-static void free_literal(const mem *m, literal *l) {
+void literal_free(const mem *m, literal *l) {
   mem_free(m, l->text, l->len + 1);
   mem_strfree(m, l->source);
   mem_strfree(m, l->canonical);
 }
 
-static void free_pattern(const mem *m, pattern *p) {
+void pattern_free(const mem *m, pattern *p) {
   mem_strfree(m, p->source);
   regex_free(p->re);
 }
 
-static void free_category(const mem *m, category_def *c) {
+void category_free(const mem *m, category_def *c) {
   mem_strfree(m, c->name);
   mem_strfree(m, c->label);
 }
@@ -61,9 +61,9 @@ static void free_category(const mem *m, category_def *c) {
 void bunryu_builder_free(bunryu_builder *b) {
   if (!b) return;
   const mem *m = &b->m;
-  for (size_t i = 0; i < b->n_cats; i++) free_category(m, &b->cats[i]);
-  for (size_t i = 0; i < b->n_lits; i++) free_literal(m, &b->lits[i]);
-  for (size_t i = 0; i < b->n_pats; i++) free_pattern(m, &b->pats[i]);
+  for (size_t i = 0; i < b->n_cats; i++) category_free(m, &b->cats[i]);
+  for (size_t i = 0; i < b->n_lits; i++) literal_free(m, &b->lits[i]);
+  for (size_t i = 0; i < b->n_pats; i++) pattern_free(m, &b->pats[i]);
   for (size_t i = 0; i < b->n_ents; i++) mem_strfree(m, b->ents[i].name);
   for (size_t i = 0; i < b->n_diags; i++) {
     mem_strfree(m, b->diags[i].message);
@@ -222,7 +222,7 @@ int bunryu_builder_add_category(bunryu_builder *b, const char *name,
   c.name = mem_strdup(&b->m, name);
   c.label = mem_strdup(&b->m, label ? label : name);
   if (!c.name || !c.label) {
-    free_category(&b->m, &c);
+    category_free(&b->m, &c);
     return BUNRYU_ENOMEM;
   }
   c.zone_weight[0] = c.zone_weight[1] = c.zone_weight[2] = 1.0;
@@ -329,7 +329,7 @@ static int normalize_term(bunryu_builder *b, const char *term, unsigned flags,
 static int push_literal(bunryu_builder *b, literal *l) {
   if (mem_grow(&b->m, (void **)&b->lits, &b->cap_lits, b->n_lits + 1,
                sizeof *b->lits) < 0) {
-    free_literal(&b->m, l);
+    literal_free(&b->m, l);
     return BUNRYU_ENOMEM;
   }
   b->lits[b->n_lits++] = *l;
@@ -368,7 +368,7 @@ int bunryu_builder_add_keyword(bunryu_builder *b, int category,
   l.flags = flags & (BUNRYU_LIT_CASELESS | BUNRYU_LIT_WORD);
   l.loc = b->loc;
   if (!l.source) {
-    free_literal(&b->m, &l);
+    literal_free(&b->m, &l);
     return BUNRYU_ENOMEM;
   }
   return push_literal(b, &l);
@@ -441,14 +441,14 @@ int bunryu_builder_add_alias(bunryu_builder *b, int entity_type,
   int rc = normalize_term(b, alias, flags, &l.text, &l.len);
   if (rc != BUNRYU_OK) return rc;
   if (alias_reserve(b) != BUNRYU_OK || b->n_lits >= UINT32_MAX - 1) {
-    free_literal(&b->m, &l);
+    literal_free(&b->m, &l);
     return BUNRYU_ENOMEM;
   }
   size_t slot = alias_slot(b, entity_type, l.text, l.len, flags);
   if (b->alias_slots[slot]) {
     const literal *prev = &b->lits[b->alias_slots[slot] - 1];
     int same = strcmp(prev->canonical, canonical) == 0;
-    free_literal(&b->m, &l);
+    literal_free(&b->m, &l);
     if (same) return BUNRYU_OK;
     return builder_diag(b, BUNRYU_DIAG_ERROR, BUNRYU_ERULE, NULL, 0, -1,
                         "alias \"%s\" of %s is mapped to two canonical names: "
@@ -466,7 +466,7 @@ int bunryu_builder_add_alias(bunryu_builder *b, int entity_type,
   l.flags = flags & (BUNRYU_LIT_CASELESS | BUNRYU_LIT_WORD);
   l.loc = b->loc;
   if (!l.source || !l.canonical) {
-    free_literal(&b->m, &l);
+    literal_free(&b->m, &l);
     return BUNRYU_ENOMEM;
   }
   rc = push_literal(b, &l);
@@ -516,7 +516,7 @@ static int add_pattern(bunryu_builder *b, int role, int owner,
   if (!p.source ||
       mem_grow(&b->m, (void **)&b->pats, &b->cap_pats, b->n_pats + 1,
                sizeof *b->pats) < 0) {
-    free_pattern(&b->m, &p);
+    pattern_free(&b->m, &p);
     return BUNRYU_ENOMEM;
   }
   b->pats[b->n_pats++] = p;

@@ -291,19 +291,9 @@ static int build_alias_table(bunryu_engine *e) {
 
 static void free_engine(bunryu_engine *e) {
   const mem *m = &e->m;
-  for (size_t i = 0; i < e->n_cats; i++) {
-    mem_strfree(m, e->cats[i].name);
-    mem_strfree(m, e->cats[i].label);
-  }
-  for (size_t i = 0; i < e->n_lits; i++) {
-    mem_free(m, e->lits[i].text, e->lits[i].len + 1);
-    mem_strfree(m, e->lits[i].source);
-    mem_strfree(m, e->lits[i].canonical);
-  }
-  for (size_t i = 0; i < e->n_pats; i++) {
-    mem_strfree(m, e->pats[i].source);
-    regex_free(e->pats[i].re);
-  }
+  for (size_t i = 0; i < e->n_cats; i++) category_free(m, &e->cats[i]);
+  for (size_t i = 0; i < e->n_lits; i++) literal_free(m, &e->lits[i]);
+  for (size_t i = 0; i < e->n_pats; i++) pattern_free(m, &e->pats[i]);
   for (size_t i = 0; i < e->n_ents; i++) mem_strfree(m, e->ents[i].name);
   for (size_t i = 0; i < e->n_files; i++) mem_strfree(m, e->files[i]);
   mem_free(m, e->cats, e->n_cats * sizeof *e->cats);

@@ -144,6 +144,12 @@ int builder_diag(bunryu_builder *b, int severity, int code, const char *file,
                  int line, int offset, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
 
+/* Free what a rule entry owns (its strings, its compiled regex); shared by
+   the builder and the engine, which hold entries of the same shape. */
+void category_free(const mem *m, category_def *c);
+void literal_free(const mem *m, literal *l);
+void pattern_free(const mem *m, pattern *p);
+
 /* Registers the hooks of loaded Lua rules (the builder retains `rules`). */
 void builder_set_hooks(bunryu_builder *b, const hook_vtable *vt, void *rules);
 
