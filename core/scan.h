@@ -122,6 +122,8 @@ int score_document(bunryu_scanner *s);
 int resolve_entities(bunryu_scanner *s);
 void rank_categories(bunryu_scanner *s, int forced_label);
 void entities_reset(bunryu_scanner *s);
+/* Adds an entity occurrence (or counts one more); BUNRYU_ENOMEM leaves the
+   document's result alone, for the caller to decide. */
 int entity_add(bunryu_scanner *s, int type, const char *name, size_t name_len,
                int zi, int seg, size_t start, size_t end);
 int run_hooks(bunryu_scanner *s, char *err, size_t errlen);

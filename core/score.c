@@ -300,7 +300,7 @@ static int rehash_entities(bunryu_scanner *s) {
   while (want < (s->n_ents + 1) * 2) want *= 2;
   if (want <= s->n_ent_slots) return BUNRYU_OK;
   uint32_t *slots = mem_calloc(&s->m, want, sizeof *slots);
-  if (!slots) return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
+  if (!slots) return BUNRYU_ENOMEM;
   mem_free(&s->m, s->ent_slots, s->n_ent_slots * sizeof *s->ent_slots);
   s->ent_slots = slots;
   s->n_ent_slots = want;
@@ -339,7 +339,7 @@ void entities_reset(bunryu_scanner *s) {
 
 int entity_add(bunryu_scanner *s, int type, const char *name, size_t name_len,
                int zi, int seg, size_t start, size_t end) {
-  if (rehash_entities(s) != BUNRYU_OK) return s->result.error;
+  if (rehash_entities(s) != BUNRYU_OK) return BUNRYU_ENOMEM;
   size_t slot = ent_slot(s, type, name, name_len);
   if (s->ent_slots[slot]) {
     s->ents[s->ent_slots[slot] - 1].count++;
@@ -347,7 +347,7 @@ int entity_add(bunryu_scanner *s, int type, const char *name, size_t name_len,
   }
   if (mem_grow(&s->m, (void **)&s->ents, &s->cap_ents, s->n_ents + 1,
                sizeof *s->ents) < 0)
-    return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
+    return BUNRYU_ENOMEM;
   const char *buf = s->segs[seg].input;
   s->ents[s->n_ents] = (entity_rec){type, name, name_len, buf + start,
                                     end - start, start, end, 1, zi, seg};
@@ -364,7 +364,7 @@ int resolve_entities(bunryu_scanner *s) {
     const hit *h = &s->hits[i];
     if (entity_add(s, h->owner, h->name, h->name_len, h->zi, h->seg, h->start,
                    h->end) != BUNRYU_OK)
-      return s->result.error;
+      return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
   }
   return BUNRYU_OK;
 }
@@ -479,9 +479,8 @@ int hook_entity_add(hook_doc *d, const char *type, const char *name,
   const char *copy = arena_copy(s, name, strlen(name));
   if (!copy) return BUNRYU_ENOMEM;
   int zi = segment_zone(&s->segs[TEXT_SEGMENT], start);
-  int rc = entity_add(s, t, copy, strlen(copy), zi, TEXT_SEGMENT, start, end);
-  if (rc != BUNRYU_OK) s->result.error = BUNRYU_OK; /* reported by the hook */
-  return rc;
+  /* A failure goes back to the hook, which reports it as its error. */
+  return entity_add(s, t, copy, strlen(copy), zi, TEXT_SEGMENT, start, end);
 }
 
 int hook_entity_drop(hook_doc *d, const char *type, const char *name) {
