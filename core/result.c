@@ -227,13 +227,15 @@ static void put_string(jbuf *j, const char *str, size_t n) {
 
 static void put_cstring(jbuf *j, const char *s) { put_string(j, s, strlen(s)); }
 
-/* Keys are this file's own plain ASCII names: no escaping needed. */
-static void put_key(jbuf *j, const char *key, bool first) {
-  if (!first) put(j, ", ", 2);
-  put(j, "\"", 1);
-  puts_(j, key);
-  put(j, "\": ", 3);
-}
+/*
+** Keys are this file's own plain ASCII names, always string literals, so
+** the separator, the quoted key and the colon go out as one constant piece
+** whose length the compiler knows (one key per field of every record).
+*/
+#define PUT_KEY(j, key, first)                                          \
+  ((first) ? put((j), "\"" key "\": ", sizeof("\"" key "\": ") - 1)  \
+           : put((j), ", \"" key "\": ", sizeof(", \"" key "\": ") - 1))
+#define PUT_LIT(j, lit) put((j), (lit), sizeof(lit) - 1)
 
 static void put_size(jbuf *j, unsigned long long v) {
   char tmp[24];
@@ -245,10 +247,32 @@ static void put_size(jbuf *j, unsigned long long v) {
   put(j, tmp + i, sizeof tmp - i);
 }
 
-/* Scores with at most 4 decimals and at least one ("6.0", "17.5"). */
+/*
+** Scores with at most 4 decimals and at least one ("6.0", "17.5"), as
+** "%.4f" would round them. A score that is a whole number of ten-thousandths
+** (every sum of weights like 1, 0.5 or 0.25) is written from that integer:
+** it lies within a rounding error of an exact multiple of 0.0001, so "%.4f"
+** gives the same digits; snprintf cost 2,000 instructions a score.
+*/
+static bool put_score_exact(jbuf *j, double v) {
+  double k = v * 10000.0;
+  if (!(fabs(k) < 1e15) || k != floor(k)) return false;
+  unsigned long long u = (unsigned long long)fabs(k);
+  unsigned frac = (unsigned)(u % 10000);
+  if (k < 0 && u) PUT_LIT(j, "-");
+  put_size(j, u / 10000);
+  char tmp[5] = {'.', (char)('0' + frac / 1000), (char)('0' + frac / 100 % 10),
+                 (char)('0' + frac / 10 % 10), (char)('0' + frac % 10)};
+  size_t n = 5;
+  while (n > 2 && tmp[n - 1] == '0') n--;
+  put(j, tmp, n);
+  return true;
+}
+
 static void put_score(jbuf *j, double v) {
   char tmp[64];
   if (!isfinite(v)) v = 0;
+  if (put_score_exact(j, v)) return;
   snprintf(tmp, sizeof tmp, "%.4f", v);
   size_t n = strlen(tmp);
   while (n > 0 && tmp[n - 1] == '0' && tmp[n - 2] != '.') n--;
@@ -262,9 +286,9 @@ static void put_categories(jbuf *j, const bunryu_result *r) {
   for (size_t i = 0; i < r->n_ranked; i++) {
     if (i) put(j, ", ", 2);
     put(j, "{", 1);
-    put_key(j, "name", true);
+    PUT_KEY(j, "name", true);
     put_cstring(j, bunryu_result_category_name(r, i));
-    put_key(j, "score", false);
+    PUT_KEY(j, "score", false);
     put_score(j, bunryu_result_category_score(r, i));
     put(j, "}", 1);
   }
@@ -277,19 +301,19 @@ static void put_entities(jbuf *j, const bunryu_result *r) {
     const entity_rec *x = &r->s->ents[i];
     if (i) put(j, ", ", 2);
     put(j, "{", 1);
-    put_key(j, "type", true);
+    PUT_KEY(j, "type", true);
     put_cstring(j, r->s->e->ents[x->type].name);
-    put_key(j, "name", false);
+    PUT_KEY(j, "name", false);
     put_string(j, x->name, x->name_len);
-    put_key(j, "text", false);
+    PUT_KEY(j, "text", false);
     put_string(j, x->text, x->text_len);
-    put_key(j, "start", false);
+    PUT_KEY(j, "start", false);
     put_size(j, x->start);
-    put_key(j, "end", false);
+    PUT_KEY(j, "end", false);
     put_size(j, x->end);
-    put_key(j, "count", false);
+    PUT_KEY(j, "count", false);
     put_size(j, x->count);
-    put_key(j, "zone", false);
+    PUT_KEY(j, "zone", false);
     put_cstring(j, zone_name[x->zi]);
     put(j, "}", 1);
   }
@@ -306,19 +330,19 @@ static void put_evidence(jbuf *j, const bunryu_result *r) {
     bunryu_result_hit(r, i, &cat, &term, &zone, &start, &end, &line, &weight);
     if (i) put(j, ", ", 2);
     put(j, "{", 1);
-    put_key(j, "category", true);
+    PUT_KEY(j, "category", true);
     if (cat) put_cstring(j, cat); else puts_(j, "null");
-    put_key(j, "term", false);
+    PUT_KEY(j, "term", false);
     put_cstring(j, term);
-    put_key(j, "zone", false);
+    PUT_KEY(j, "zone", false);
     put_cstring(j, zone_name[r->s->hits[i].zi]);
-    put_key(j, "start", false);
+    PUT_KEY(j, "start", false);
     put_size(j, start);
-    put_key(j, "end", false);
+    PUT_KEY(j, "end", false);
     put_size(j, end);
-    put_key(j, "line", false);
+    PUT_KEY(j, "line", false);
     put_size(j, line);
-    put_key(j, "weight", false);
+    PUT_KEY(j, "weight", false);
     put_score(j, weight);
     put(j, "}", 1);
   }
@@ -327,12 +351,12 @@ static void put_evidence(jbuf *j, const bunryu_result *r) {
 
 static void put_ident(jbuf *j, const char *id, const char *path, bool *first) {
   if (id) {
-    put_key(j, "id", *first);
+    PUT_KEY(j, "id", *first);
     put_cstring(j, id);
     *first = false;
   }
   if (path) {
-    put_key(j, "path", *first);
+    PUT_KEY(j, "path", *first);
     put_cstring(j, path);
     *first = false;
   }
@@ -347,23 +371,23 @@ const char *bunryu_result_json(const bunryu_result *r, const char *id,
   put(&j, "{", 1);
   put_ident(&j, id, path, &first);
   if (r->error) {
-    put_key(&j, "error", first);
+    PUT_KEY(&j, "error", first);
     put_cstring(&j, r->message[0] ? r->message : bunryu_strerror(r->error));
   } else {
-    put_key(&j, "label", first);
+    PUT_KEY(&j, "label", first);
     const char *label = bunryu_result_label(r);
     if (label) put_cstring(&j, label); else puts_(&j, "null");
-    put_key(&j, "categories", false);
+    PUT_KEY(&j, "categories", false);
     put_categories(&j, r);
-    put_key(&j, "entities", false);
+    PUT_KEY(&j, "entities", false);
     put_entities(&j, r);
     if ((flags & BUNRYU_JSON_EVIDENCE) && r->evidence) {
-      put_key(&j, "evidence", false);
+      PUT_KEY(&j, "evidence", false);
       put_evidence(&j, r);
     }
   }
   if (!(flags & BUNRYU_JSON_NO_TIMING)) {
-    put_key(&j, "elapsed_us", false);
+    PUT_KEY(&j, "elapsed_us", false);
     put_size(&j, r->elapsed_us);
   }
   put(&j, "}", 1);
