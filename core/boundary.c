@@ -43,10 +43,15 @@ bool char_is_hangul(int32_t cp) {
 ** Korean particles (조사) and the few endings that commonly follow a name in
 ** news text: case particles, topic/additive particles, the plural 들 and the
 ** side marker 측 with their own particles, and copula forms (이다, 이라는 …).
-** Longest first, so that 에서는 wins over 에서 and 에; within one length the
-** order does not matter (at most one can match). A particle counts only when
-** a non-Hangul character or the end of the text follows it, which keeps
-** 메타버스 and 애플리케이션 out (버스 and 리케이션 are not particles).
+** A particle counts only when a non-Hangul character or the end of the text
+** follows it, which keeps 메타버스 and 애플리케이션 out (버스 and 리케이션
+** are not particles).
+**
+** Sorted by the bytes of the first syllable (every particle starts with a
+** precomposed one), and longest first within one first syllable, so that
+** 에서는 wins over 에서 and 에: a lookup is a binary search for the first
+** syllable and a walk along its few entries. tests/unit/test_boundary.c
+** checks the order.
 */
 /* A particle with its length, so that matching needs no strlen. */
 typedef struct particle {
@@ -56,24 +61,39 @@ typedef struct particle {
 #define P(lit) {lit, sizeof lit - 1}
 
 static const particle particles[] = {
-    /* four syllables */
-    P("에서부터"), P("이라고는"),
-    /* three syllables */
-    P("에서는"), P("에서도"), P("에서의"), P("에서만"), P("에게는"), P("에게도"), P("에게서"),
-    P("으로는"), P("으로도"), P("으로의"), P("으로서"), P("으로써"), P("이라는"), P("이라고"),
-    P("이라며"), P("이지만"), P("이었다"), P("까지는"), P("까지도"), P("부터는"), P("처럼은"),
-    P("보다는"), P("들에게"), P("한테서"),
-    /* two syllables */
-    P("에서"), P("에게"), P("으로"), P("까지"), P("부터"), P("처럼"), P("보다"), P("라는"), P("라고"),
-    P("라며"), P("이나"), P("이다"), P("이며"), P("이고"), P("이자"), P("이란"), P("이라"), P("이면"),
-    P("에는"), P("에도"), P("에선"), P("에겐"), P("로는"), P("로도"), P("로서"), P("로써"), P("로의"),
-    P("와의"), P("과의"), P("와는"), P("과는"), P("와도"), P("과도"), P("만의"), P("만은"), P("만이"),
-    P("마저"), P("조차"), P("밖에"), P("께서"), P("한테"), P("이랑"), P("였다"), P("지만"),
-    P("들은"), P("들이"), P("들의"), P("들과"), P("들을"), P("들도"), P("들에"), P("들로"), P("들만"),
-    P("측은"), P("측의"), P("측이"), P("측과"), P("측을"), P("측도"), P("측에"),
-    /* one syllable */
-    P("은"), P("는"), P("이"), P("가"), P("을"), P("를"), P("의"), P("에"), P("와"), P("과"), P("로"), P("도"),
-    P("만"), P("나"), P("란"), P("랑"), P("엔"), P("인"), P("께"), P("들"), P("측"),
+    P("가"),
+    P("과는"), P("과도"), P("과의"), P("과"),
+    P("까지는"), P("까지도"), P("까지"),
+    P("께서"), P("께"),
+    P("나"),
+    P("는"),
+    P("도"),
+    P("들에게"), P("들과"), P("들도"), P("들로"), P("들만"), P("들에"), P("들은"), P("들을"), P("들의"), P("들이"), P("들"),
+    P("라고"), P("라는"), P("라며"),
+    P("란"),
+    P("랑"),
+    P("로는"), P("로도"), P("로서"), P("로써"), P("로의"), P("로"),
+    P("를"),
+    P("마저"),
+    P("만은"), P("만의"), P("만이"), P("만"),
+    P("밖에"),
+    P("보다는"), P("보다"),
+    P("부터는"), P("부터"),
+    P("에서부터"), P("에게는"), P("에게도"), P("에게서"), P("에서는"), P("에서도"), P("에서만"), P("에서의"), P("에게"), P("에겐"), P("에는"), P("에도"), P("에서"), P("에선"), P("에"),
+    P("엔"),
+    P("였다"),
+    P("와는"), P("와도"), P("와의"), P("와"),
+    P("으로는"), P("으로도"), P("으로서"), P("으로써"), P("으로의"), P("으로"),
+    P("은"),
+    P("을"),
+    P("의"),
+    P("이라고는"), P("이라고"), P("이라는"), P("이라며"), P("이었다"), P("이지만"), P("이고"), P("이나"), P("이다"), P("이라"), P("이란"), P("이랑"), P("이며"), P("이면"), P("이자"), P("이"),
+    P("인"),
+    P("조차"),
+    P("지만"),
+    P("처럼은"), P("처럼"),
+    P("측과"), P("측도"), P("측에"), P("측은"), P("측을"), P("측의"), P("측이"), P("측"),
+    P("한테서"), P("한테"),
 };
 #undef P
 
@@ -95,21 +115,32 @@ static int32_t char_before(const char *text, size_t pos) {
   return char_at(text, pos, i);
 }
 
-/*
-** Every particle begins with a Hangul syllable (3 bytes), so comparing the
-** first three bytes inline rejects nearly every entry without a call: this
-** runs for every whole-word hit that Hangul follows.
-*/
+/* The first particle whose first syllable is not below the 3 bytes at t. */
+static size_t first_particle_from(const char *t) {
+  size_t lo = 0, hi = sizeof particles / sizeof *particles;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (memcmp(particles[mid].s, t, 3) < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 size_t particle_len(const char *text, size_t len, size_t pos) {
   if (pos + 3 > len) return 0;
   const char *t = text + pos;
-  for (size_t i = 0; i < sizeof particles / sizeof *particles; i++) {
+  const size_t n_particles = sizeof particles / sizeof *particles;
+  for (size_t i = first_particle_from(t);
+       i < n_particles && memcmp(particles[i].s, t, 3) == 0; i++) {
     const particle *p = &particles[i];
-    if (p->s[0] != t[0] || p->s[1] != t[1] || p->s[2] != t[2]) continue;
     if (p->n > len - pos || memcmp(t + 3, p->s + 3, p->n - 3u) != 0) continue;
     if (!char_is_hangul(char_at(text, len, pos + p->n))) return p->n;
   }
   return 0;
+}
+
+const char *particle_at(size_t i) {
+  return i < sizeof particles / sizeof *particles ? particles[i].s : NULL;
 }
 
 /*

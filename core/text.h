@@ -140,4 +140,7 @@ bool boundary_ok(const char *text, size_t len, size_t start, size_t end,
 */
 size_t particle_len(const char *text, size_t len, size_t pos);
 
+/* The i-th entry of the particle table (NULL past the end): for tests. */
+const char *particle_at(size_t i);
+
 #endif

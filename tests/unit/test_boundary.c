@@ -2,6 +2,8 @@
 ** test_boundary.c — where a match may stand: Latin word edges, Hangul
 ** whole words and the particles that may follow them (core/boundary.c).
 */
+#include <stdio.h>
+
 #include "text.h"
 #include "unit.h"
 
@@ -177,6 +179,30 @@ TEST(every_listed_particle_is_recognised_after_a_name) {
     strcat(text, " ");
     if (!CHECK(boundary_ok(text, strlen(text), 0, n, true)))
       unit_check(0, __FILE__, __LINE__, some[i], "particle not accepted");
+  }
+}
+
+/* particle_len binary-searches the table by first syllable, so the table
+   must stay sorted by those bytes, longest first within one syllable. */
+TEST(particle_table_is_sorted_for_the_lookup) {
+  const char *prev = particle_at(0);
+  CHECK(prev != NULL);
+  for (size_t i = 1; particle_at(i); i++) {
+    const char *p = particle_at(i);
+    int c = memcmp(prev, p, 3);
+    if (!CHECK(c < 0 || (c == 0 && strlen(prev) >= strlen(p))))
+      unit_check(0, __FILE__, __LINE__, p, "out of order after the entry before");
+    prev = p;
+  }
+}
+
+TEST(every_table_particle_is_found_by_particle_len) {
+  for (size_t i = 0; particle_at(i); i++) {
+    char text[64];
+    snprintf(text, sizeof text, "%s.", particle_at(i));
+    if (!CHECK_SIZE(particle_len(text, strlen(text), 0),
+                    strlen(particle_at(i))))
+      unit_check(0, __FILE__, __LINE__, particle_at(i), "particle not found");
   }
 }
 
