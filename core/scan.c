@@ -111,6 +111,7 @@ void bunryu_scanner_free(bunryu_scanner *s) {
   mem_free(m, s->sort_tmp, s->cap_sort_tmp * sizeof *s->sort_tmp);
   mem_free(m, s->bucket_start, (e->n_cats + 2) * sizeof *s->bucket_start);
   mem_free(m, s->marks, s->cap_marks * sizeof *s->marks);
+  mem_free(m, s->ent_keys, s->cap_ent_keys * sizeof *s->ent_keys);
   mem_free(m, s->hook_hits, s->cap_hook_hits * sizeof *s->hook_hits);
   mem_free(m, s->json, s->json_cap);
   arena_free(s);

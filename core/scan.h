@@ -45,6 +45,16 @@ typedef struct hit {
   bool counted;
 } hit;
 
+/* An entity candidate while overlaps are resolved (core/score.c): its
+   zone, its span in the overlap map (segment base + offsets) and its index
+   among the candidates. */
+typedef struct ent_key {
+  size_t a, b;
+  int zi;
+  bool kept;
+  uint32_t i;
+} ent_key;
+
 /* A required literal of a pattern seen in a zone's text. */
 typedef struct trigger_hit {
   int pattern;
@@ -108,6 +118,7 @@ struct bunryu_scanner {
   hit *sort_tmp;           size_t cap_sort_tmp; /* sort scratch */
   size_t *bucket_start;    /* n_cats + 2 counters for sorting hits */
   uint64_t *marks;         size_t cap_marks; /* overlap bitmap */
+  ent_key *ent_keys;       size_t cap_ent_keys; /* 2 per candidate */
   norm_text scratch;
   arena names;
   regex_scratch *rs;

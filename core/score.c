@@ -205,38 +205,60 @@ static int entity_order(const void *a, const void *b, const bunryu_engine *e) {
   return (x->rule > y->rule) - (x->rule < y->rule);
 }
 
-static int position_order(const void *a, const void *b) {
-  const hit *x = a, *y = b;
-  if (x->zi != y->zi) return x->zi < y->zi ? -1 : 1;
-  return cmp_size(x->start, y->start);
-}
+typedef int (*key_cmp)(const ent_key *x, const ent_key *y, const void *ctx);
 
-/* A merge sort, because entity_order needs the engine (priorities) and
-   qsort has no context argument; the scratch buffer is the scanner's. */
-static void merge_sort_entities(hit *a, hit *tmp, size_t n,
-                                const bunryu_engine *e) {
+/* A stable merge sort of keys with a context for the comparison; tmp holds
+   n keys. */
+static void sort_keys(ent_key *k, ent_key *tmp, size_t n, key_cmp cmp,
+                      const void *ctx) {
   if (n < 2) return;
   size_t h = n / 2;
-  merge_sort_entities(a, tmp, h, e);
-  merge_sort_entities(a + h, tmp, n - h, e);
-  size_t i = 0, j = h, k = 0;
-  while (i < h && j < n)
-    tmp[k++] = entity_order(&a[j], &a[i], e) < 0 ? a[j++] : a[i++];
-  while (i < h) tmp[k++] = a[i++];
-  while (j < n) tmp[k++] = a[j++];
-  memcpy(a, tmp, n * sizeof *a);
+  sort_keys(k, tmp, h, cmp, ctx);
+  sort_keys(k + h, tmp, n - h, cmp, ctx);
+  if (cmp(&k[h - 1], &k[h], ctx) <= 0) return; /* already in order */
+  size_t i = 0, j = h, o = 0;
+  while (i < h && j < n) tmp[o++] = cmp(&k[j], &k[i], ctx) < 0 ? k[j++] : k[i++];
+  while (i < h) tmp[o++] = k[i++];
+  while (j < n) tmp[o++] = k[j++];
+  memcpy(k, tmp, n * sizeof *k);
+}
+
+static int key_position_order(const ent_key *x, const ent_key *y,
+                              const void *ctx) {
+  (void)ctx;
+  if (x->zi != y->zi) return x->zi < y->zi ? -1 : 1;
+  return cmp_size(x->a, y->a);
+}
+
+typedef struct cand_ctx {
+  const hit *cand;
+  const bunryu_engine *e;
+} cand_ctx;
+
+static int key_entity_order(const ent_key *x, const ent_key *y,
+                            const void *ctx) {
+  const cand_ctx *c = ctx;
+  return entity_order(&c->cand[x->i], &c->cand[y->i], c->e);
+}
+
+/* Bits [from, to) of the overlap map: all clear? / set or clear them. */
+static uint64_t bits_of_word(size_t w, size_t from, size_t to) {
+  size_t lo = w * 64 > from ? 0 : from - w * 64;
+  size_t hi = (w + 1) * 64 < to ? 64 : to - w * 64;
+  uint64_t m = hi == 64 ? ~UINT64_C(0) : (UINT64_C(1) << hi) - 1;
+  return m & ~((UINT64_C(1) << lo) - 1);
 }
 
 static bool marks_clear(const uint64_t *marks, size_t from, size_t to) {
-  for (size_t i = from; i < to; i++)
-    if (marks[i >> 6] & (1ull << (i & 63))) return false;
+  for (size_t w = from / 64; w * 64 < to; w++)
+    if (marks[w] & bits_of_word(w, from, to)) return false;
   return true;
 }
 
 static void marks_set(uint64_t *marks, size_t from, size_t to, bool on) {
-  for (size_t i = from; i < to; i++) {
-    if (on) marks[i >> 6] |= 1ull << (i & 63);
-    else marks[i >> 6] &= ~(1ull << (i & 63));
+  for (size_t w = from / 64; w * 64 < to; w++) {
+    if (on) marks[w] |= bits_of_word(w, from, to);
+    else marks[w] &= ~bits_of_word(w, from, to);
   }
 }
 
@@ -252,32 +274,75 @@ static int ensure_marks(bunryu_scanner *s, size_t bytes) {
 }
 
 /*
+** The candidates of one cluster (overlapping one another in a chain),
+** k[0..n), n >= 2: the longest wins, then the higher priority, then the
+** earlier, and each winner takes its bytes from the rest. Leaves k in
+** position order with `kept` set.
+*/
+static int resolve_cluster(bunryu_scanner *s, const hit *cand, ent_key *k,
+                           ent_key *tmp, size_t n) {
+  if (ensure_marks(s, s->title_len + s->text_len + 1) != BUNRYU_OK)
+    return s->result.error;
+  cand_ctx ctx = {cand, s->e};
+  sort_keys(k, tmp, n, key_entity_order, &ctx);
+  for (size_t i = 0; i < n; i++) {
+    k[i].kept = k[i].b > k[i].a && marks_clear(s->marks, k[i].a, k[i].b);
+    if (k[i].kept) marks_set(s->marks, k[i].a, k[i].b, true);
+  }
+  for (size_t i = 0; i < n; i++)
+    if (k[i].kept) marks_set(s->marks, k[i].a, k[i].b, false);
+  sort_keys(k, tmp, n, key_position_order, NULL);
+  return BUNRYU_OK;
+}
+
+/*
+** Marks the candidates (keys in position order) that win their overlaps.
+** A candidate's fate depends only on the candidates it overlaps, directly
+** or through others, so each such cluster is decided on its own; most
+** candidates overlap nothing and are kept without sorting.
+*/
+static int mark_winners(bunryu_scanner *s, const hit *cand, ent_key *k,
+                        ent_key *tmp, size_t n) {
+  for (size_t c0 = 0, c1; c0 < n; c0 = c1) {
+    size_t end = k[c0].b;
+    for (c1 = c0 + 1; c1 < n && k[c1].zi == k[c0].zi && k[c1].a < end; c1++)
+      if (k[c1].b > end) end = k[c1].b;
+    if (c1 - c0 == 1)
+      k[c0].kept = k[c0].b > k[c0].a;
+    else if (resolve_cluster(s, cand, k + c0, tmp, c1 - c0) != BUNRYU_OK)
+      return s->result.error;
+  }
+  return BUNRYU_OK;
+}
+
+/*
 ** Keeps the entity candidates that win their overlaps (longest, then
 ** priority, then earliest), in position order, at hits[first..n_hits).
+** Overlapping candidates share a zone (a hit never crosses zones), and a
+** zone lies in one segment, so (zone, map offset) orders them by position.
 */
 static int select_entities(bunryu_scanner *s, size_t first) {
   size_t n = s->n_hits - first;
   hit *cand = s->hits + first;
-  if (mem_grow(&s->m, (void **)&s->sort_tmp, &s->cap_sort_tmp, n,
+  if (n > UINT32_MAX / 2 ||
+      mem_grow(&s->m, (void **)&s->ent_keys, &s->cap_ent_keys, 2 * n,
+               sizeof *s->ent_keys) < 0 ||
+      mem_grow(&s->m, (void **)&s->sort_tmp, &s->cap_sort_tmp, n,
                sizeof *s->sort_tmp) < 0)
     return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
-  merge_sort_entities(cand, s->sort_tmp, n, s->e);
-  if (ensure_marks(s, s->title_len + s->text_len + 1) != BUNRYU_OK)
-    return s->result.error;
-  size_t kept = 0;
+  ent_key *k = s->ent_keys, *tmp = s->ent_keys + n;
   for (size_t i = 0; i < n; i++) {
     size_t base = s->segs[cand[i].seg].mark_base;
-    size_t a = base + cand[i].start, b = base + cand[i].end;
-    if (b == a || !marks_clear(s->marks, a, b)) continue;
-    marks_set(s->marks, a, b, true);
-    cand[kept++] = cand[i];
+    k[i] = (ent_key){base + cand[i].start, base + cand[i].end, cand[i].zi,
+                     false, (uint32_t)i};
   }
-  for (size_t i = 0; i < kept; i++) {
-    size_t base = s->segs[cand[i].seg].mark_base;
-    marks_set(s->marks, base + cand[i].start, base + cand[i].end, false);
-  }
+  sort_keys(k, tmp, n, key_position_order, NULL);
+  if (mark_winners(s, cand, k, tmp, n) != BUNRYU_OK) return s->result.error;
+  size_t kept = 0;
+  for (size_t i = 0; i < n; i++)
+    if (k[i].kept) s->sort_tmp[kept++] = cand[k[i].i];
+  memcpy(cand, s->sort_tmp, kept * sizeof *cand);
   s->n_hits = first + kept;
-  if (kept > 1) qsort(cand, kept, sizeof *cand, position_order);
   return BUNRYU_OK;
 }
 

@@ -3,6 +3,7 @@
 ** scoring, zones, thresholds, entities, offsets into the input, errors,
 ** limits, JSON, the allocator hook.
 */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -623,4 +624,142 @@ TEST(engine_many_interleaved_hits_sort_and_score) {
   /* 1500 pattern hits (10 each) win over the keyword inside them; 1500 zz */
   CHECK(bunryu_result_category_score(f.r, 0) == 1500 * 10.0 + 1500 * 1.0);
   fixture_free(&f);
+}
+
+/* ----------------------------------------------------------------------
+** Entity overlaps against a reference
+** -------------------------------------------------------------------- */
+
+typedef struct ref_hit {
+  int type;
+  size_t start, end; /* bytes */
+  const char *name;
+} ref_hit;
+
+typedef struct ref_entity {
+  int type;
+  const char *name;
+  size_t start, end, count;
+} ref_entity;
+
+static unsigned lcg(unsigned *x) {
+  *x = *x * 1103515245u + 12345u;
+  return (*x >> 16) & 0x7fff;
+}
+
+/* The rule in its plainest form: every occurrence is a candidate; the
+   longest wins, then the higher priority, then the earlier, then the
+   lower type; a candidate overlapping a winner is dropped. */
+static size_t reference_entities(const ref_hit *cand, size_t n,
+                                 const int *priority, ref_entity *out) {
+  bool *kept = calloc(n ? n : 1, sizeof *kept), *taken = NULL;
+  size_t *order = malloc((n ? n : 1) * sizeof *order), text_end = 0, m = 0;
+  for (size_t i = 0; i < n; i++) {
+    order[i] = i;
+    if (cand[i].end > text_end) text_end = cand[i].end;
+  }
+  taken = calloc(text_end + 1, sizeof *taken);
+  for (size_t i = 1; i < n; i++) /* insertion sort into precedence */
+    for (size_t j = i; j > 0; j--) {
+      const ref_hit *x = &cand[order[j - 1]], *y = &cand[order[j]];
+      size_t lx = x->end - x->start, ly = y->end - y->start;
+      bool before = ly != lx ? ly > lx
+                   : priority[y->type] != priority[x->type]
+                       ? priority[y->type] > priority[x->type]
+                   : y->start != x->start ? y->start < x->start
+                                          : y->type < x->type;
+      if (!before) break;
+      size_t t = order[j]; order[j] = order[j - 1]; order[j - 1] = t;
+    }
+  for (size_t k = 0; k < n; k++) {
+    const ref_hit *h = &cand[order[k]];
+    bool free_span = true;
+    for (size_t p = h->start; p < h->end; p++) free_span &= !taken[p];
+    if (!free_span) continue;
+    for (size_t p = h->start; p < h->end; p++) taken[p] = true;
+    kept[order[k]] = true;
+  }
+  /* candidates are in position order: group kept ones by (type, name) */
+  for (size_t i = 0; i < n; i++) {
+    if (!kept[i]) continue;
+    size_t e = 0;
+    while (e < m && !(out[e].type == cand[i].type &&
+                      strcmp(out[e].name, cand[i].name) == 0))
+      e++;
+    if (e == m)
+      out[m++] = (ref_entity){cand[i].type, cand[i].name, cand[i].start,
+                              cand[i].end, 0};
+    out[e].count++;
+  }
+  free(kept);
+  free(order);
+  free(taken);
+  return m;
+}
+
+TEST(engine_entity_overlaps_match_the_reference_rule) {
+  /* Hangul has no word-edge rule for plain aliases, so every occurrence of
+     every alias is a candidate: random aliases over four syllables make
+     long chains of overlaps in a one-line document (all title). */
+  static const char *const syl[] = {"가", "나", "다", "라"};
+  static const int priority[3] = {0, 1, 1};
+  unsigned seed = 7;
+  for (int round = 0; round < 40; round++) {
+    char alias[24][16], canon[24][24];
+    int alias_type[24];
+    bunryu_builder *b = bunryu_builder_new();
+    for (int t = 0; t < 3; t++) {
+      char tn[8];
+      snprintf(tn, sizeof tn, "t%d", t);
+      bunryu_builder_add_entity_type(b, tn, priority[t]);
+    }
+    int na = 0;
+    for (int k = 0; k < 24; k++) {
+      int len = 1 + (int)(lcg(&seed) % 4);
+      alias[na][0] = '\0';
+      for (int i = 0; i < len; i++) strcat(alias[na], syl[lcg(&seed) % 4]);
+      alias_type[na] = (int)(lcg(&seed) % 3);
+      bool dup = false;
+      for (int j = 0; j < na; j++)
+        dup |= alias_type[j] == alias_type[na] && !strcmp(alias[j], alias[na]);
+      if (dup) continue;
+      snprintf(canon[na], sizeof canon[na], "T%d:%s", alias_type[na], alias[na]);
+      CHECK_INT(bunryu_builder_add_alias(b, alias_type[na], canon[na],
+                                         alias[na], 0),
+                BUNRYU_OK);
+      na++;
+    }
+    char doc[3 * 200 + 1] = "";
+    int nsyl = 20 + (int)(lcg(&seed) % 180);
+    for (int i = 0; i < nsyl; i++) strcat(doc, syl[lcg(&seed) % 4]);
+    size_t dlen = strlen(doc);
+    ref_hit *cand = malloc(dlen * (size_t)na * sizeof *cand);
+    size_t nc = 0;
+    for (size_t p = 0; p < dlen; p += 3) /* position order */
+      for (int a = 0; a < na; a++)
+        if (!strncmp(doc + p, alias[a], strlen(alias[a])))
+          cand[nc++] = (ref_hit){alias_type[a], p, p + strlen(alias[a]),
+                                 canon[a]};
+    ref_entity *want = malloc((nc ? nc : 1) * sizeof *want);
+    size_t nw = reference_entities(cand, nc, priority, want);
+    fixture f = scan_with(b, doc, dlen, 0);
+    CHECK_INT(f.rc, BUNRYU_OK);
+    if (!CHECK_SIZE(bunryu_result_entity_count(f.r), nw)) nw = 0;
+    for (size_t i = 0; i < nw; i++) {
+      const char *type, *name;
+      size_t start, end, count;
+      bunryu_result_entity(f.r, i, &type, &name, NULL, NULL, &start, &end,
+                           &count, NULL);
+      char want_type[8];
+      snprintf(want_type, sizeof want_type, "t%d", want[i].type);
+      CHECK_STR(type, want_type);
+      CHECK_STR(name, want[i].name);
+      CHECK_SIZE(start, want[i].start);
+      CHECK_SIZE(end, want[i].end);
+      CHECK_SIZE(count, want[i].count);
+    }
+    fixture_free(&f);
+    free(cand);
+    free(want);
+  }
 }
