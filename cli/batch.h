@@ -7,6 +7,7 @@
 **   batch.c         producer -> ring of in-flight documents -> workers ->
 **                   writer in input order; signals
 **   inputs.c        folder walker (sorted, globs, hidden), line reader
+**   docfile.c       one document file: size limit, read, empty or binary
 **   jsonl.c         a strict one-object-per-line JSON parser
 **   output.c        jsonl / tsv / table records, JSON string escaping
 **   progress.c      progress bar, summary on stderr and as JSON
@@ -43,6 +44,23 @@ void sbuf_clear(sbuf *b);
    document must not pin its buffer for the rest of the batch). */
 void sbuf_trim(sbuf *b, size_t keep);
 void sbuf_free(sbuf *b);
+
+/* ======================================================================
+** Reading one document file (docfile.c)
+** =================================================================== */
+
+typedef enum { READ_OK, READ_ERROR, READ_SKIPPED } read_status;
+
+/*
+** Reads the document at path into doc, checking it first without reading
+** it all: its size (stat) against the limit, then after reading that it
+** is neither empty nor binary (READ_SKIPPED). *bytes gets its size for the
+** statistics; why[len] the reason when it is not READ_OK.
+*/
+read_status read_document(const char *path, uint64_t limit, sbuf *doc,
+                          uint64_t *bytes, char *why, size_t len);
+/* Whether s[0, n) holds only ASCII white space (or nothing). */
+bool only_whitespace(const char *s, size_t n);
 
 /* ======================================================================
 ** Options

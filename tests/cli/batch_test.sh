@@ -175,6 +175,28 @@ assert s["errors"] == 5 and s["skipped"] == 2 and s["classified"] == 1, s
 classify -q "$E/image.png" "$E/good.txt" > /dev/null
 check "errors: a skipped binary alone does not fail the batch" [ $? = 0 ]
 
+# The control-byte share is counted exactly, whatever the byte's place in a
+# 16-byte block: 1,003 bytes of letters with 151 counted control bytes
+# (0x01 0x08 0x0e 0x1f 0x7f) at every 7th place and tab/LF/VT/FF/CR/ESC,
+# which do not count, make 15%; 100 counted ones are 9.97%: not binary.
+python3 - "$T/ctl" <<'PY'
+import sys
+counted, fine = b"\x01\x08\x0e\x1f\x7f", b"\t\n\x0b\x0c\r\x1b"
+def doc(n_bad, name):
+    body = bytearray(b"a" * 1003)
+    for i in range(n_bad):
+        body[i * 7 % 1003] = counted[i % 5]
+    for i in range(60):
+        body[(i * 7 + 3) % 1003] = fine[i % 6]
+    open(sys.argv[1] + name, "wb").write(bytes(body))
+doc(151, "-15.txt")
+doc(100, "-9.txt")
+PY
+classify -q "$T/ctl-15.txt" "$T/ctl-9.txt" > "$T/ctl.jsonl"
+check "errors: binary share counted exactly (15%)" \
+  [ "$(json_field "$T/ctl.jsonl" ctl-15 error)" = '"skipped: binary file (15% control bytes)"' ]
+case $(json_field "$T/ctl.jsonl" ctl-9 error) in *binary*) bad "errors: 9% control bytes is text" "binary" ;; *) ok "errors: 9% control bytes is text" ;; esac
+
 # unreadable: chmod 000 does not stop root. As root, run those cases as
 # "nobody" through setpriv when it is there; else skip them and say so.
 AS_USER=
