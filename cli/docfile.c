@@ -45,23 +45,34 @@ static int is_control_byte(unsigned char c) {
 }
 
 #if defined(__SSE2__)
-/* The control bytes of s[0, n) rounded down to 16, 16 at a time: below
+/* The counted control bytes of one 16-byte block, as 0xFF lanes: below
    0x20 and not one of 0x09..0x0D or ESC, or DEL. */
-static size_t count_control_blocks(const unsigned char *s, size_t n,
-                                   size_t *done) {
+static __m128i control_lanes(__m128i v) {
   const __m128i c1f = _mm_set1_epi8(0x1f), c9 = _mm_set1_epi8(9),
                 c4 = _mm_set1_epi8(4), esc = _mm_set1_epi8(0x1b),
                 del = _mm_set1_epi8(0x7f);
+  __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v);
+  __m128i v9 = _mm_sub_epi8(v, c9); /* 0x09..0x0D become 0..4 */
+  __m128i space = _mm_cmpeq_epi8(_mm_min_epu8(v9, c4), v9);
+  __m128i fine = _mm_or_si128(space, _mm_cmpeq_epi8(v, esc));
+  return _mm_or_si128(_mm_andnot_si128(fine, low), _mm_cmpeq_epi8(v, del));
+}
+
+/* The control bytes of s[0, n) rounded down to 16: per-lane counters
+   (subtracting a 0xFF lane adds one), summed every 255 blocks before a
+   lane can overflow. */
+static size_t count_control_blocks(const unsigned char *s, size_t n,
+                                   size_t *done) {
   size_t count = 0, i = 0;
-  for (; i + 16 <= n; i += 16) {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-    __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v);
-    __m128i v9 = _mm_sub_epi8(v, c9); /* 0x09..0x0D become 0..4 */
-    __m128i space = _mm_cmpeq_epi8(_mm_min_epu8(v9, c4), v9);
-    __m128i fine = _mm_or_si128(space, _mm_cmpeq_epi8(v, esc));
-    __m128i bad = _mm_or_si128(_mm_andnot_si128(fine, low),
-                               _mm_cmpeq_epi8(v, del));
-    count += (size_t)__builtin_popcount((unsigned)_mm_movemask_epi8(bad));
+  while (i + 16 <= n) {
+    __m128i acc = _mm_setzero_si128();
+    for (int k = 0; k < 255 && i + 16 <= n; k++, i += 16) {
+      __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+      acc = _mm_sub_epi8(acc, control_lanes(v));
+    }
+    __m128i sums = _mm_sad_epu8(acc, _mm_setzero_si128());
+    count += (size_t)_mm_cvtsi128_si32(sums) +
+             (size_t)_mm_cvtsi128_si32(_mm_srli_si128(sums, 8));
   }
   *done = i;
   return count;

@@ -179,6 +179,7 @@ check "errors: a skipped binary alone does not fail the batch" [ $? = 0 ]
 # 16-byte block: 1,003 bytes of letters with 151 counted control bytes
 # (0x01 0x08 0x0e 0x1f 0x7f) at every 7th place and tab/LF/VT/FF/CR/ESC,
 # which do not count, make 15%; 100 counted ones are 9.97%: not binary.
+# 9,000 control bytes: all 8,192 sniffed bytes count (no counter wraps).
 python3 - "$T/ctl" <<'PY'
 import sys
 counted, fine = b"\x01\x08\x0e\x1f\x7f", b"\t\n\x0b\x0c\r\x1b"
@@ -191,8 +192,11 @@ def doc(n_bad, name):
     open(sys.argv[1] + name, "wb").write(bytes(body))
 doc(151, "-15.txt")
 doc(100, "-9.txt")
+open(sys.argv[1] + "-all.txt", "wb").write(b"\x01" * 9000)
 PY
-classify -q "$T/ctl-15.txt" "$T/ctl-9.txt" > "$T/ctl.jsonl"
+classify -q "$T/ctl-15.txt" "$T/ctl-9.txt" "$T/ctl-all.txt" > "$T/ctl.jsonl"
+check "errors: binary share of a whole 8 KiB sniff (100%)" \
+  [ "$(json_field "$T/ctl.jsonl" ctl-all error)" = '"skipped: binary file (100% control bytes)"' ]
 check "errors: binary share counted exactly (15%)" \
   [ "$(json_field "$T/ctl.jsonl" ctl-15 error)" = '"skipped: binary file (15% control bytes)"' ]
 case $(json_field "$T/ctl.jsonl" ctl-9 error) in *binary*) bad "errors: 9% control bytes is text" "binary" ;; *) ok "errors: 9% control bytes is text" ;; esac
