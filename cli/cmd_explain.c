@@ -97,9 +97,9 @@ static void print_entities(const bunryu_result *r) {
   size_t n = bunryu_result_entity_count(r);
   printf("\nentities: %zu\n", n);
   for (size_t i = 0; i < n; i++) {
-    const char *type, *name, *text;
-    size_t tlen, start, end, count;
-    unsigned zone;
+    const char *type = "", *name = "", *text = "";
+    size_t tlen = 0, start = 0, end = 0, count = 0;
+    unsigned zone = 0;
     bunryu_result_entity(r, i, &type, &name, &text, &tlen, &start, &end,
                          &count, &zone);
     printf("  %-8s ", type);

@@ -187,12 +187,37 @@ static bool latin_edges_ok(const char *text, size_t len, size_t start,
   return true;
 }
 
+/* Lead and second byte of a precomposed syllable U+AC00..U+D79F (the
+   last 4 syllables, up to U+D7A3, go the slow way). */
+static bool syllable_lead(unsigned char b0, unsigned char b1) {
+  return b0 == 0xEB || b0 == 0xEC || (b0 == 0xEA && b1 >= 0xB0) ||
+         (b0 == 0xED && b1 < 0x9E);
+}
+
+/* Whether the character that starts at pos (ends at pos) is Hangul, told
+   from the bytes for ASCII and syllables, as latin_at does. */
+static bool hangul_at(const char *text, size_t len, size_t pos) {
+  if (pos >= len || (unsigned char)text[pos] < 0x80) return false;
+  if (pos + 1 < len &&
+      syllable_lead((unsigned char)text[pos], (unsigned char)text[pos + 1]))
+    return true;
+  return char_is_hangul(char_at(text, len, pos));
+}
+
+static bool hangul_before(const char *text, size_t pos) {
+  if (pos == 0 || (unsigned char)text[pos - 1] < 0x80) return false;
+  if (pos >= 3 && syllable_lead((unsigned char)text[pos - 3],
+                                (unsigned char)text[pos - 2]))
+    return true;
+  return char_is_hangul(char_before(text, pos));
+}
+
 /* Whole-word edges: no Hangul before; after, no Hangul unless a particle
    that ends the word. */
 static bool word_edges_ok(const char *text, size_t len, size_t start,
                           size_t end) {
-  if (char_is_hangul(char_before(text, start))) return false;
-  if (!char_is_hangul(char_at(text, len, end))) return true;
+  if (hangul_before(text, start)) return false;
+  if (!hangul_at(text, len, end)) return true;
   return particle_len(text, len, end) > 0;
 }
 

@@ -193,7 +193,8 @@ static int hits_room(bunryu_scanner *s, size_t more) {
 
 static int push_hit(bunryu_scanner *s, const hit *h) {
   if (hits_room(s, 1) != BUNRYU_OK) return s->result.error;
-  if (mem_grow(&s->m, (void **)&s->hits, &s->cap_hits, s->n_hits + 1,
+  if (s->n_hits == s->cap_hits &&
+      mem_grow(&s->m, (void **)&s->hits, &s->cap_hits, s->n_hits + 1,
                sizeof *s->hits) < 0)
     return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
   s->hits[s->n_hits++] = *h;
@@ -355,7 +356,8 @@ static int trigger_seen(lit_pass *p, const trigger *t, size_t start) {
   int zi = segment_zone(p->g, norm_map_start(p->t, start));
   if (!(pat->zones & zone_bit_of[zi])) return BUNRYU_OK;
   if (hits_room(s, 1) != BUNRYU_OK) return s->result.error;
-  if (mem_grow(&s->m, (void **)&s->trigs, &s->cap_trigs, s->n_trigs + 1,
+  if (s->n_trigs == s->cap_trigs &&
+      mem_grow(&s->m, (void **)&s->trigs, &s->cap_trigs, s->n_trigs + 1,
                sizeof *s->trigs) < 0)
     return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
   s->trigs[s->n_trigs++] = (trigger_hit){t->pattern, p->seg, start};

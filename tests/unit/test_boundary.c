@@ -182,6 +182,20 @@ TEST(every_listed_particle_is_recognised_after_a_name) {
   }
 }
 
+TEST(word_edges_at_the_end_of_the_hangul_blocks) {
+  /* The byte-level test of a neighbour must agree with char_is_hangul at
+     the ends of the syllable block: U+D7A3 is a syllable, U+D7A4..D7AF are
+     unassigned (not Hangul), U+D7B0 is jamo extended-B. */
+  CHECK(!accepts("\xed\x9e\xa3메타 ", "메타", true));  /* U+D7A3 before */
+  CHECK(accepts("\xed\x9e\xa4메타 ", "메타", true));   /* U+D7A4 before */
+  CHECK(!accepts("\xed\x9e\xb0메타 ", "메타", true));  /* U+D7B0 before */
+  CHECK(!accepts("메타\xed\x9e\xa3 ", "메타", true));  /* ... and after */
+  CHECK(accepts("메타\xed\x9e\xa4 ", "메타", true));
+  CHECK(!accepts("메타\xed\x9e\xb0 ", "메타", true));
+  CHECK(!accepts("가메타 ", "메타", true));              /* U+AC00 */
+  CHECK(accepts("\xea\xaf\xbf메타 ", "메타", true));   /* U+ABFF */
+}
+
 /* particle_len binary-searches the table by first syllable, so the table
    must stay sorted by those bytes, longest first within one syllable. */
 TEST(particle_table_is_sorted_for_the_lookup) {
