@@ -626,3 +626,39 @@ TEST(literals_differential_window_boundaries) {
   lit_matcher_free(mt);
   pattern_set_free(&ps);
 }
+
+/*
+** A patch of text dense with hits (more than a lane may hold) among sparse
+** text, at many places: the lane whose window holds the patch drops its
+** work and its window is scanned again from the exact state of the lane
+** before, while the lanes around it keep theirs.
+*/
+TEST(literals_differential_dense_patch_in_one_window) {
+  pattern_set ps = pattern_set_new(4);
+  const char *pats[] = {"a", "aa", "가나", "나다라"};
+  for (size_t k = 0; k < 4; k++) {
+    ps.len[k] = strlen(pats[k]);
+    ps.p[k] = malloc(ps.len[k]);
+    memcpy(ps.p[k], pats[k], ps.len[k]);
+  }
+  assign_expected_ids(&ps);
+  static const char *const sparse[] = {"가나 ", "다라 ", "나다라 ", "x y "};
+  unsigned long long seed = 5;
+  for (size_t at = 0; at < 24000; at += 2311) {
+    size_t cap = 24000, len = 0;
+    unsigned char *text = malloc(cap + 1200);
+    while (len < cap) {
+      if (len >= at && len < at + 8) { /* the patch: 1,000 'a' */
+        memset(text + len, 'a', 1000);
+        len += 1000;
+        continue;
+      }
+      const char *s = sparse[rng_next(&seed) % 4];
+      memcpy(text + len, s, strlen(s));
+      len += strlen(s);
+    }
+    compare_with_naive(&ps, text, len);
+    free(text);
+  }
+  pattern_set_free(&ps);
+}
