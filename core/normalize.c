@@ -727,9 +727,18 @@ int text_normalize(norm_text *t, const mem *m, const char *input, size_t len,
                    size_t *bad_offset) {
   if (!t || !m || (!input && len > 0)) return BUNRYU_EINVAL;
   reset_text(t);
-  norm_ctx c = {.t = t, .m = m, .in = (const unsigned char *)input,
-                .len = len, .mode = mode, .replace_invalid = replace_invalid,
-                .bad_offset = bad_offset};
+  /* Field by field: an initializer would also zero the unit buffers (768
+     bytes) at every call, one per entity name of every document. They are
+     read only after normalize_unit fills them. */
+  norm_ctx c;
+  c.t = t;
+  c.m = m;
+  c.in = (const unsigned char *)input;
+  c.len = len;
+  c.mode = mode;
+  c.replace_invalid = replace_invalid;
+  c.bad_offset = bad_offset;
+  c.n_unit = c.n_folded = 0;
   int rc = reserve_output(&c, len);
   size_t pos = 0;
   while (rc == BUNRYU_OK && pos < len) {
