@@ -12,8 +12,9 @@
 ** Runs of characters that cannot change (ASCII, precomposed Hangul and some
 ** punctuation) never reach utf8proc: they are copied (ASCII letters are
 ** lowercased in NORM_NFKC_CF mode, which keeps every offset) and leave the
-** map empty. The last character of such a run goes to the slow path with the
-** unit that follows when that unit would join it (가 + U+11A8 is 각).
+** map empty. Where SSE2 is there, ASCII and Hangul syllables are recognized
+** 16 bytes at a time. The last character of such a run goes to the slow path
+** with the unit that follows when that unit would join it (가 + U+11A8 is 각).
 ** Modern conjoining jamo (L V or L V T, as macOS writes Hangul) compose by
 ** arithmetic, also without utf8proc.
 **
@@ -30,6 +31,9 @@
 
 #include <string.h>
 #include <utf8proc.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "bunryu.h"
 
@@ -144,24 +148,144 @@ is_hangul_syllable3(unsigned char b0, unsigned char b1, unsigned char b2) {
 }
 
 /*
-** The end of the run of unchangeable characters that starts at i: the
-** offset of the first character that needs a closer look (or len).
+** The end of the unchangeable character (or run of ASCII) at i, or i itself
+** when that character needs a closer look.
 */
-static size_t fast_run_end(const unsigned char *s, size_t i, size_t len) {
+static inline size_t fast_char_end(const unsigned char *s, size_t i,
+                                   size_t len) {
+  unsigned char b = s[i];
+  if (b < 0x80) return utf8_skip_ascii(s, i + 1, len);
+  if (i + 3 <= len && is_hangul_syllable3(b, s[i + 1], s[i + 2])) return i + 3;
+  return i + stable_punct_len(s + i, len - i);
+}
+
+/*
+** The end of the run of unchangeable characters that starts at i: the
+** offset of the first character that needs a closer look (or len), one
+** character at a time. The reference the block scan below must agree with.
+*/
+size_t norm_fast_run_end_portable(const unsigned char *s, size_t i,
+                                  size_t len) {
   while (i < len) {
-    unsigned char b = s[i];
-    if (b < 0x80) {
-      i = utf8_skip_ascii(s, i + 1, len);
-    } else if (i + 3 <= len && is_hangul_syllable3(b, s[i + 1], s[i + 2])) {
-      i += 3;
-    } else {
-      size_t k = stable_punct_len(s + i, len - i);
-      if (k == 0) return i;
-      i += k;
-    }
+    size_t next = fast_char_end(s, i, len);
+    if (next == i) return i;
+    i = next;
   }
   return len;
 }
+
+#if defined(__SSE2__)
+/*
+** Korean text is Hangul syllables (3 bytes, leads EA..ED) between ASCII
+** words, separated by single spaces, so neither the loop above nor
+** utf8_skip_ascii gets far at a time. A block scan classifies 16 bytes at
+** once instead: a block is plain when it holds only ASCII characters and
+** precomposed Hangul syllables, characters fast_char_end would accept one
+** by one anyway, so skipping whole blocks changes no run end.
+*/
+enum {
+  BLOCK = 16,
+  BLOCK_READ = BLOCK + 2 /* a syllable that starts at 15 ends at 18 */
+};
+
+static inline __m128i splat(unsigned char b) { return _mm_set1_epi8((char)b); }
+
+/* Bytes 0x80..0xBF (SSE2 compares bytes as signed: 0x80..0xBF are the
+   lowest values, below 0xC0, and ASCII is positive). */
+static inline __m128i continuation_bytes(__m128i x) {
+  return _mm_cmplt_epi8(x, splat(0xC0));
+}
+
+/*
+** A lead EA..ED and the byte after it give the code point's top bits above
+** U+A000: key = (b0 - 0xEA) * 64 + (b1 - 0x80). Syllables have the keys
+** 0x30 (U+AC00..) to 0xDE (..U+D7BF, of which only up to U+D7A3 are
+** syllables). Keys up to 0xDD pass; 0xDE is flagged whole, which leaves
+** 힀..힣 to fast_char_end (it takes them): rare characters, where a look at
+** the third byte would cost every block.
+*/
+enum { KEY_FIRST = 0x30, KEY_LAST = 0xDD };
+
+/*
+** Positions whose key is out of the syllable range (meaningful where b0 is
+** a lead and b1 a continuation byte). x is b0 - 0xEA + 0x80, whose two low
+** bits are those of b0 - 0xEA in a lead; a 16-bit shift moves them to the
+** top of their byte, and the mask drops the bits that crossed into the next
+** byte. key - KEY_FIRST + 0x80 puts the keys in range at the lowest signed
+** bytes, -128..KEY_LAST - KEY_FIRST - 128, so one compare finds the others.
+*/
+static inline __m128i key_out_of_range(__m128i x, __m128i b1) {
+  __m128i lead_bits = _mm_and_si128(_mm_slli_epi16(x, 6), splat(0xC0));
+  __m128i biased_key =
+      _mm_add_epi8(lead_bits, _mm_sub_epi8(b1, splat(KEY_FIRST)));
+  return _mm_cmpgt_epi8(biased_key, splat(KEY_LAST - KEY_FIRST - 0x80));
+}
+
+/*
+** Classifies the 16 bytes at p (a character boundary, 18 bytes readable;
+** b0 holds the first 16, non_ascii their high bits) and returns a bit per
+** byte that keeps the block from being plain: a non-ASCII byte that is
+** neither a lead EA..ED nor one of the two bytes after one, a lead not
+** followed by two continuation bytes (for a lead at 14 or 15 they lie past
+** the block), a lead out of the syllable range. Every character that
+** starts before the lowest bit set is ASCII or a syllable, so that bit is
+** on a character boundary. *leads gets the lead positions.
+*/
+static inline unsigned block_breaks(const unsigned char *p, __m128i b0,
+                                    unsigned non_ascii, unsigned *leads) {
+  __m128i b1 = _mm_loadu_si128((const __m128i *)(p + 1));
+  __m128i b2 = _mm_loadu_si128((const __m128i *)(p + 2));
+  /* Leads EA..ED become 0x80..0x83, the lowest signed bytes. */
+  __m128i x = _mm_add_epi8(b0, splat(0x80 - 0xEA));
+  __m128i lead = _mm_cmplt_epi8(x, splat(0x84));
+  __m128i conts = _mm_and_si128(continuation_bytes(b1), continuation_bytes(b2));
+  __m128i good = _mm_andnot_si128(key_out_of_range(x, b1), conts);
+  unsigned l = (unsigned)_mm_movemask_epi8(lead);
+  /* The non-ASCII bytes must be exactly the leads and the two after each. */
+  unsigned in_syllables = (l | l << 1 | l << 2) & 0xFFFF;
+  *leads = l;
+  return (non_ascii ^ in_syllables) |
+         (unsigned)_mm_movemask_epi8(_mm_andnot_si128(good, lead));
+}
+
+/*
+** Skips plain blocks from i; returns the first byte of a character to look
+** at one at a time, or where fewer than BLOCK_READ bytes remain.
+*/
+static size_t skip_plain_blocks(const unsigned char *s, size_t i, size_t len) {
+  if (len < BLOCK_READ) return i;
+  size_t last = len - BLOCK_READ; /* the last offset a block can start at */
+  while (i <= last) {
+    __m128i b0 = _mm_loadu_si128((const __m128i *)(s + i));
+    unsigned non_ascii = (unsigned)_mm_movemask_epi8(b0);
+    if (non_ascii == 0) { /* ASCII text: as cheap as utf8_skip_ascii */
+      i += BLOCK;
+      continue;
+    }
+    unsigned leads, breaks = block_breaks(s + i, b0, non_ascii, &leads);
+    if (breaks) return i + (size_t)__builtin_ctz(breaks);
+    /* A syllable whose lead is at 14 or 15 ends at 17 or 18 (not both:
+       the block is plain). */
+    i += BLOCK + ((leads >> (BLOCK - 2)) & 3);
+  }
+  return i;
+}
+
+/* The same run end as norm_fast_run_end_portable, 16 bytes at a time. */
+size_t norm_fast_run_end(const unsigned char *s, size_t i, size_t len) {
+  for (;;) {
+    i = skip_plain_blocks(s, i, len);
+    if (len - i < BLOCK_READ) return norm_fast_run_end_portable(s, i, len);
+    size_t next = fast_char_end(s, i, len);
+    if (next == i) return i;
+    i = next;
+  }
+}
+#else
+size_t norm_fast_run_end(const unsigned char *s, size_t i, size_t len) {
+  return norm_fast_run_end_portable(s, i, len);
+}
+#endif
 
 /* ======================================================================
 ** Output and map
@@ -603,13 +727,22 @@ int text_normalize(norm_text *t, const mem *m, const char *input, size_t len,
                    size_t *bad_offset) {
   if (!t || !m || (!input && len > 0)) return BUNRYU_EINVAL;
   reset_text(t);
-  norm_ctx c = {.t = t, .m = m, .in = (const unsigned char *)input,
-                .len = len, .mode = mode, .replace_invalid = replace_invalid,
-                .bad_offset = bad_offset};
+  /* Field by field: an initializer would also zero the unit buffers (768
+     bytes) at every call, one per entity name of every document. They are
+     read only after normalize_unit fills them. */
+  norm_ctx c;
+  c.t = t;
+  c.m = m;
+  c.in = (const unsigned char *)input;
+  c.len = len;
+  c.mode = mode;
+  c.replace_invalid = replace_invalid;
+  c.bad_offset = bad_offset;
+  c.n_unit = c.n_folded = 0;
   int rc = reserve_output(&c, len);
   size_t pos = 0;
   while (rc == BUNRYU_OK && pos < len) {
-    size_t run_end = fast_run_end(c.in, pos, len);
+    size_t run_end = norm_fast_run_end(c.in, pos, len);
     size_t unit_start = run_end < len ? slow_start(&c, pos, run_end) : len;
     rc = copy_unchanged(&c, pos, unit_start);
     pos = unit_start;

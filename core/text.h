@@ -11,7 +11,7 @@
 **                 NFKC_Casefold), ASCII letters included.
 ** A fast path copies runs that cannot change (ASCII, precomposed Hangul
 ** syllables U+AC00..U+D7A3 and the common punctuation that is NFC/NFKC
-** stable) without calling utf8proc.
+** stable) without calling utf8proc, 16 bytes at a time where it can.
 **
 ** The offset map records only the stretches whose bytes changed, so that a
 ** document that needed no change has an empty map (the common case).
@@ -103,6 +103,18 @@ int text_normalize(norm_text *t, const mem *m, const char *input, size_t len,
 */
 size_t norm_map_start(const norm_text *t, size_t pos);
 size_t norm_map_end(const norm_text *t, size_t pos);
+
+/*
+** The fast path's scan, exposed for the unit tests: the end of the run of
+** characters at s[i, len) that normalization leaves as they are (the first
+** one that needs a closer look, or len). norm_fast_run_end is what
+** text_normalize uses (16 bytes at a time where SSE2 is there);
+** norm_fast_run_end_portable goes one character at a time and is the
+** reference it must agree with at every i.
+*/
+size_t norm_fast_run_end(const unsigned char *s, size_t i, size_t len);
+size_t norm_fast_run_end_portable(const unsigned char *s, size_t i,
+                                  size_t len);
 
 /*
 ** Normalizes a short string (a rule's keyword or alias) into a fresh

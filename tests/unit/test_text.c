@@ -620,6 +620,138 @@ TEST(random_mixtures_agree_with_utf8proc) {
 }
 
 /* ======================================================================
+** The fast path's block scan (SSE2) against its portable loop
+** ==================================================================== */
+
+/*
+** text_normalize depends on the fast path only through the run end, so the
+** two scans agreeing at every offset means the same buffer, map and
+** has_compat. Checks them on a copy of s[0, len) in a buffer of exactly len
+** bytes (so that AddressSanitizer sees any read past it).
+*/
+static bool run_ends_agree(const char *s, size_t len) {
+  unsigned char *u = malloc(len ? len : 1);
+  memcpy(u, s, len);
+  bool ok = true;
+  for (size_t i = 0; ok && i <= len; i++) {
+    size_t fast = norm_fast_run_end(u, i, len);
+    size_t portable = norm_fast_run_end_portable(u, i, len);
+    if (fast != portable) {
+      ok = false;
+      printf("  run end from %zu: block scan %zu, portable %zu, bytes:", i,
+             fast, portable);
+      for (size_t k = 0; k < len; k++) printf(" %02X", u[k]);
+      printf("\n");
+    }
+  }
+  free(u);
+  return ok;
+}
+
+/* Where a run of plain characters stops: at the first of these. */
+static const char *const run_stoppers[] = {
+    "\uABFF",       /* just below the syllables */
+    "\uD7A4",       /* just above */
+    "\uD7B0",       /* jamo extension B */
+    "\xED\xA0\x80", /* a surrogate */
+    "\u11A8",       /* a final jamo (joins the syllable before it) */
+    "\u0301",       /* a combining mark */
+    "\u9C00",       /* lead E9 (next to the Hangul leads), B0 80 after it */
+    "\uEC00",       /* lead EE, B0 80 after it */
+    "\xEA\xB0",     /* a syllable cut short */
+    "\xC0\xAF",     /* an overlong '/' */
+    "\x80",         /* a stray continuation byte */
+};
+
+TEST(fast_run_stops_at_the_first_character_that_needs_a_look) {
+  /* A stopper after every prefix length of plain text, so that it falls
+     on each byte of a block and syllables straddle block ends; plain text
+     after it. U+AC00 and U+D7A3 (and 힘, ED 9E 98) are plain. */
+  static const char plain[] = "가a 힣b힘\0한글 뉴스, AI Basic Act of 2024: 기본법 시행 ";
+  const size_t plain_len = sizeof plain - 1;
+  for (size_t k = 0; k < sizeof run_stoppers / sizeof *run_stoppers; k++) {
+    for (size_t pre = 0; pre <= plain_len; pre++) {
+      if (pre < plain_len && ((unsigned char)plain[pre] & 0xC0) == 0x80)
+        continue; /* pre would cut a syllable */
+      char s[2 * sizeof plain + 8];
+      size_t n = strlen(run_stoppers[k]);
+      memcpy(s, plain, pre);
+      memcpy(s + pre, run_stoppers[k], n);
+      memcpy(s + pre + n, plain, plain_len);
+      size_t len = pre + n + plain_len;
+      if (!CHECK_SIZE(norm_fast_run_end((const unsigned char *)s, 0, len),
+                      pre))
+        printf("  stopper %zu after %zu bytes\n", k, pre);
+      CHECK(run_ends_agree(s, len));
+    }
+  }
+  /* Plain text to the very end, whatever its length. */
+  for (size_t len = 0; len <= plain_len; len++)
+    if (len == plain_len || ((unsigned char)plain[len] & 0xC0) != 0x80)
+      CHECK_SIZE(norm_fast_run_end((const unsigned char *)plain, 0, len), len);
+}
+
+TEST(random_mixtures_with_long_plain_runs_agree_with_the_portable_scan) {
+  /* Mostly plain pieces (ASCII, syllables at and near the range ends), the
+     stoppers above, and characters that do need a look, so that every
+     block shape comes up: syllables across block ends and the buffer end,
+     flags at each byte. */
+  static const char *const plain[] = {
+      " ", " ", " ", "a", "Z", "0", ".", "\n", "\0", "the AI Basic Act ",
+      "가", "힣", "힘", "한", "나", "씨", "깋", "국", "하", "뉴", "스", "기",
+      "‘", "’", "·", "●", "○", "△", "“", "”",
+  };
+  static const char *const other[] = {
+      "가\u11A8",         /* composes into 각 */
+      "힣\u11A8",         /* does not */
+      "e\u0301", "😀", "Ａ", "㈜", "ㄱ", /* changed by NFC or NFKC_CF */
+      "\xF0\x9F\x98",     /* an emoji cut short */
+      "\xE0\x80\xAF",     /* an overlong '/' */
+      "\xFF",
+  };
+  const size_t n_plain = sizeof plain / sizeof *plain;
+  const size_t n_other = sizeof other / sizeof *other;
+  const size_t n_stop = sizeof run_stoppers / sizeof *run_stoppers;
+  uint64_t x = 0xD1B54A32D192ED03u;
+  mem m = mem_default();
+  norm_text t;
+  norm_text_init(&t);
+  int failures = 0;
+  for (int iter = 0; iter < 20000 && failures < 10; iter++) {
+    char s[256];
+    size_t len = 0;
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    size_t target = x % 120;
+    while (len < target) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      unsigned pick = (unsigned)(x % 64);
+      const char *p = pick < 56   ? plain[(x >> 8) % n_plain]
+                      : pick < 60 ? run_stoppers[(x >> 8) % n_stop]
+                                  : other[(x >> 8) % n_other];
+      size_t n = p[0] ? strlen(p) : 1; /* "\0" is one NUL byte */
+      memcpy(s + len, p, n);
+      len += n;
+    }
+    bool ok = run_ends_agree(s, len);
+    bool valid = utf8_first_invalid(s, len) == (size_t)-1;
+    if (ok && valid && memchr(s, 0, len) == NULL) {
+      s[len] = 0;
+      ok = agrees_with_reference(s);
+    } else if (ok) {
+      enum norm_mode mode = (enum norm_mode)(iter & 1);
+      ok = text_normalize(&t, &m, s, len, mode, true, NULL) == BUNRYU_OK &&
+           utf8_first_invalid(t.buf, t.len) == (size_t)-1 &&
+           map_is_consistent(&t, s, len, mode) &&
+           norm_map_end(&t, t.len) == len;
+      if (!ok) printf("  replacement or map wrong at iteration %d\n", iter);
+    }
+    if (!ok) failures++;
+  }
+  CHECK_INT(failures, 0);
+  norm_text_free(&t, &m);
+}
+
+/* ======================================================================
 ** A large input
 ** ==================================================================== */
 
