@@ -58,6 +58,13 @@ static __m128i control_lanes(__m128i v) {
   return _mm_or_si128(_mm_andnot_si128(fine, low), _mm_cmpeq_epi8(v, del));
 }
 
+/* Whether a block may hold a control byte at all (below 0x20, or DEL). */
+static bool maybe_control(__m128i v) {
+  __m128i low = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1f)), v);
+  __m128i del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
+  return _mm_movemask_epi8(_mm_or_si128(low, del)) != 0;
+}
+
 /* The control bytes of s[0, n) rounded down to 16: per-lane counters
    (subtracting a 0xFF lane adds one), summed every 255 blocks before a
    lane can overflow. */
@@ -68,6 +75,7 @@ static size_t count_control_blocks(const unsigned char *s, size_t n,
     __m128i acc = _mm_setzero_si128();
     for (int k = 0; k < 255 && i + 16 <= n; k++, i += 16) {
       __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+      if (!maybe_control(v)) continue; /* most blocks: no byte below 0x20 */
       acc = _mm_sub_epi8(acc, control_lanes(v));
     }
     __m128i sums = _mm_sad_epu8(acc, _mm_setzero_si128());
