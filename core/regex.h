@@ -13,6 +13,9 @@
 ** `\w{2,20}(?:법안|법|협약)`), and an upper bound on the length in bytes of a
 ** match (or REGEX_UNBOUNDED). The engine puts the required literals into the
 ** literal automaton and runs the regex only near their occurrences.
+**
+** Where the literals begin an item of the pattern, the analysis also splits
+** it there (regex_info.suffix and .steps).
 */
 #ifndef BUNRYU_REGEX_H
 #define BUNRYU_REGEX_H
@@ -67,6 +70,14 @@ int regex_find(const regex *re, regex_scratch *s, const char *subject,
                size_t len, size_t from, size_t start_limit, int group,
                size_t *ms, size_t *me, size_t *gs, size_t *ge);
 
+/* One item of a prefix: a single character (a class, an escape like \s
+   or \p{..}, `.`, a literal) as a pattern of its own, with the options
+   set before it written first, repeated {min,max}. */
+typedef struct regex_step {
+  char *item;
+  size_t min, max; /* max: REGEX_UNBOUNDED for none */
+} regex_step;
+
 /*
 ** The analysis of a pattern. lits[i] are NUL-terminated byte strings in the
 ** form the pattern matches them (the caller normalizes them as it does
@@ -86,7 +97,31 @@ typedef struct regex_info {
   /* No match can hold a line feed (nothing in the pattern consumes one):
      a match holding a literal lies within the literal's line. */
   bool one_line;
+  /*
+  ** The split at the literal's item. When the pattern is one sequence of
+  ** items and every literal begins item k of it (a literal run, or an
+  ** alternation each of whose branches begins with its literal), every
+  ** match that holds a literal at q has items k.. matching from q and
+  ** items 0..k-1 matching text that ends at q. Set only when something
+  ** may come before the literal (lit_before > 0).
+  **
+  ** suffix: items k.. as a pattern of its own, the options set before
+  ** item k written first. When it fails anchored at q, no match has item
+  ** k at q. NULL when it could not fail there (plain literal text).
+  ** steps: items 0..k-1 in pattern order, zero-width ones left out, when
+  ** each is one character repeated (walk is then true): a walk backwards
+  ** from q over them bounds where such a match starts.
+  */
+  char *suffix;
+  regex_step *steps;
+  size_t n_steps;
+  bool walk;
 } regex_info;
+
+/* What a walk can follow: this many steps, each needing at most
+   REGEX_WALK_MAX_MIN characters (a larger maximum counts as unbounded). */
+#define REGEX_WALK_MAX_STEPS 32
+#define REGEX_WALK_MAX_MIN 63
 
 /* Returns BUNRYU_OK or BUNRYU_ENOMEM; a pattern it cannot follow simply
    yields n_lits == 0 and max_len == REGEX_UNBOUNDED. */

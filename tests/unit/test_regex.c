@@ -844,3 +844,126 @@ TEST(regex_analyze_is_sound_on_samples) {
   }
   regex_scratch_free(s);
 }
+
+/* ======================================================================
+** Analysis: the split at the literal's item
+** ==================================================================== */
+
+/* "item{min,max}" for each step, space-separated ("{min,}" unbounded). */
+static void steps_text(const regex_info *info, char *out, size_t cap) {
+  size_t at = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < info->n_steps && at < cap; i++) {
+    const regex_step *s = &info->steps[i];
+    char max[32] = "";
+    if (s->max != REGEX_UNBOUNDED) snprintf(max, sizeof max, "%zu", s->max);
+    at += (size_t)snprintf(out + at, cap - at, "%s%s{%zu,%s}", i ? " " : "",
+                           s->item, s->min, max);
+  }
+}
+
+/* The split of pattern: its suffix (NULL: none), whether it walks, and
+   its steps as steps_text writes them. */
+static void check_split(const char *pattern, bool caseless,
+                        const char *suffix, bool walk, const char *steps,
+                        int line) {
+  regex_info info = analyze(pattern, caseless);
+  char got[512];
+  steps_text(&info, got, sizeof got);
+  bool ok = (suffix ? info.suffix && strcmp(info.suffix, suffix) == 0
+                    : info.suffix == NULL) &&
+            info.walk == walk && strcmp(got, steps) == 0;
+  char detail[1024];
+  snprintf(detail, sizeof detail, "suffix %s, walk %d, steps \"%s\"",
+           info.suffix ? info.suffix : "(none)", info.walk, got);
+  unit_check(ok, __FILE__, line, pattern, detail);
+  info_free(&info);
+}
+
+#define LAW_KOREAN                                                          \
+  "[\\p{Hangul}A-Za-z0-9·]{2,20}\\s?(?:법안|법|협약|조약|규정|지침)"        \
+  "(?=[\\s,.)'’”]|$|[은는이가을를의에도와과로])"
+#define LAW_ENGLISH                                                         \
+  "\\b[A-Z][A-Za-z]+ (?:Act|Bill|Convention|Treaty|Directive|Regulation)\\b"
+
+TEST(regex_split_law_patterns) {
+  check_split(LAW_KOREAN, false,
+              "(?:법안|법|협약|조약|규정|지침)"
+              "(?=[\\s,.)'’”]|$|[은는이가을를의에도와과로])",
+              true, "[\\p{Hangul}A-Za-z0-9·]{2,20} \\s{0,1}", __LINE__);
+  check_split(LAW_ENGLISH, false,
+              " (?:Act|Bill|Convention|Treaty|Directive|Regulation)\\b", true,
+              "[A-Z]{1,1} [A-Za-z]{1,}", __LINE__);
+  /* The literal begins every match: nothing comes before it. */
+  check_split("「[^」\\n]{1,40}」", false, NULL, false, "", __LINE__);
+  check_split("\\b(?:SB|HB|AB|HR|S)\\s?\\d{2,5}\\b", false, NULL, false, "",
+              __LINE__);
+  check_split("\\b(?:GDPR|DSA|DMA|CCPA|COPPA)\\b", false, NULL, false, "",
+              __LINE__);
+  check_split("행정명령\\s?\\d*호?", false, NULL, false, "", __LINE__);
+}
+
+TEST(regex_split_suffix_and_steps) {
+  /* The literal run reaches the end of the pattern: a trigger is a whole
+     string of the suffix, whose check could never fail. */
+  check_split("「[^」\\n]{1,60}(?:법|법률|령|규칙|협약)」", false, NULL, true,
+              "「{1,1} [^」\\n]{1,60}", __LINE__);
+  /* A non-exact alternation at the end can fail. */
+  check_split("\\w{1,5}(?:법안|법\\d)", false, "(?:법안|법\\d)", true,
+              "\\w{1,5}", __LINE__);
+  /* A zero-width item begins the literal's run; the lookbehind before
+     the prefix adds no step. */
+  check_split("(?<![가-힣])[가-힣]{2,4}\\b법", false, "\\b법", true,
+              "[가-힣]{2,4}", __LINE__);
+  /* Options set before an item are written before it. */
+  check_split("(?m)^[ \\t]*(?:출처|자료)[ \\t]*:", false,
+              "(?m)(?:출처|자료)[ \\t]*:", true, "(?m)[ \\t]{0,}", __LINE__);
+  check_split("(?s)a.{0,3}법안\\b", false, "(?s)법안\\b", true,
+              "(?s)a{1,1} (?s).{0,3}", __LINE__);
+  /* Caseless: the same split; the steps are compiled caseless. */
+  check_split("[a-z]{2,10} act\\b", true, " act\\b", true, "[a-z]{2,10}",
+              __LINE__);
+  /* A maximum beyond what a walk counts is fine, a minimum is not. */
+  check_split("\\w{2,100}법안\\b", false, "법안\\b", true, "\\w{2,100}",
+              __LINE__);
+  check_split("\\w{64,70}법안\\b", false, "법안\\b", false, "", __LINE__);
+}
+
+TEST(regex_split_prefix_without_walk) {
+  /* A group, \R (two characters) or too many steps: the suffix only. */
+  check_split("(?:ab)?\\s?법안(?=\\s)", false, "법안(?=\\s)", false, "",
+              __LINE__);
+  check_split("a\\R법안\\b", false, "법안\\b", false, "", __LINE__);
+  char many[256] = "";
+  for (int i = 0; i < REGEX_WALK_MAX_STEPS + 1; i++) strcat(many, "\\d?");
+  strcat(many, "법안\\b");
+  check_split(many, false, "법안\\b", false, "", __LINE__);
+}
+
+TEST(regex_split_falls_back) {
+  /* Top-level alternation, \G, a literal that may lie in a later
+     repetition or inside a group: no split. */
+  check_split("foo\\d+|\\w+bar", false, NULL, false, "", __LINE__);
+  check_split("\\w{0,3}\\G법안", false, NULL, false, "", __LINE__);
+  check_split("\\d(?:법안|협약){1,3}", false, NULL, false, "", __LINE__);
+  check_split("(?<n>\\w{1,5}법)", false, NULL, false, "", __LINE__);
+  check_split("\\w{1,5}(?:x\\d법|법)", false, NULL, false, "", __LINE__);
+  /* Syntax the analysis gives up on. */
+  check_split("(\\w)\\1법안", false, NULL, false, "", __LINE__);
+  check_split("\\w{1,3}(?(1)법|안)", false, NULL, false, "", __LINE__);
+  check_split("\\w{1,3}(*SKIP)법안", false, NULL, false, "", __LINE__);
+}
+
+TEST(regex_split_out_of_memory_is_clean) {
+  for (long k = 0; k < 60; k++) {
+    counting c = {0, 0, k};
+    mem m = counting_mem(&c);
+    regex_info info;
+    int rc = regex_analyze(&m, "(?m)^[ \\t]*(?:출처|자료)[ \\t]*:", false,
+                           &info);
+    CHECK(rc == BUNRYU_OK || rc == BUNRYU_ENOMEM);
+    if (rc == BUNRYU_ENOMEM) CHECK(!info.suffix && !info.steps);
+    regex_info_free(&m, &info);
+    CHECK_INT(c.live, 0);
+  }
+}
