@@ -404,6 +404,24 @@ TEST(engine_catastrophic_regex_is_a_limit_error) {
   fixture_free(&f);
 }
 
+TEST(engine_split_suffix_limit_is_a_limit_error) {
+  /* The suffix checked at the literal runs into the match limit first. */
+  bunryu_builder *b = bunryu_builder_new();
+  int c = bunryu_builder_add_category(b, "x", NULL);
+  CHECK_INT(bunryu_builder_add_pattern(b, c, "[가-힣]{1,3}법안(x+x+)+$", 1.0,
+                                       0, 0),
+            BUNRYU_OK);
+  char doc[512] = "제목\n\n개인법안";
+  size_t at = strlen(doc);
+  memset(doc + at, 'x', 200);
+  strcpy(doc + at + 200, "z");
+  fixture f = scan_with(b, doc, strlen(doc), 0);
+  CHECK_INT(f.rc, BUNRYU_ELIMIT);
+  CHECK(f.e && f.e->pats[0].suffix != NULL);
+  CHECK(strstr(bunryu_result_error_message(f.r), "limit") != NULL);
+  fixture_free(&f);
+}
+
 TEST(engine_hit_limit_is_an_error) {
   bunryu_builder *b = small_rules();
   bunryu_builder_set_limit(b, BUNRYU_LIMIT_HITS, 3);
@@ -825,6 +843,16 @@ static char *random_text(uint64_t seed) {
   return text;
 }
 
+/* `unit` repeated n times, then `tail`. */
+static char *long_run_text(const char *unit, const char *tail, size_t n) {
+  size_t u = strlen(unit), t = strlen(tail);
+  char *text = malloc(n * u + t + 1);
+  if (!text) abort();
+  for (size_t i = 0; i < n; i++) memcpy(text + i * u, unit, u);
+  memcpy(text + n * u, tail, t + 1);
+  return text;
+}
+
 /* Appends the .txt files of dir to texts (up to cap). */
 static size_t add_article_texts(const char *dir, char **texts, size_t n,
                                 size_t cap) {
@@ -872,6 +900,10 @@ static size_t differential_texts(char **texts) {
   for (size_t i = 0; i < sizeof crafted / sizeof *crafted; i++)
     texts[n++] = strdup(crafted[i]);
   for (uint64_t seed = 1; seed <= 80; seed++) texts[n++] = random_text(seed);
+  /* Runs longer than a walk reads (REGEX_WALK_MAX_BYTES). */
+  texts[n++] = long_run_text(" ", "12호 5호\n 법", REGEX_WALK_MAX_BYTES + 7);
+  texts[n++] = long_run_text("a", " Act 가법", REGEX_WALK_MAX_BYTES + 3);
+  texts[n++] = long_run_text("가", "법안 법", REGEX_WALK_MAX_BYTES / 3 + 5);
   n = add_article_texts("tests/articles", texts, n, MAX_DIFF_TEXTS);
   n = add_article_texts("examples/articles", texts, n, MAX_DIFF_TEXTS);
   return n;
