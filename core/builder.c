@@ -51,6 +51,8 @@ void literal_free(const mem *m, literal *l) {
 void pattern_free(const mem *m, pattern *p) {
   mem_strfree(m, p->source);
   regex_free(p->re);
+  regex_free(p->suffix);
+  regex_walk_free(p->walk);
 }
 
 void category_free(const mem *m, category_def *c) {

@@ -144,13 +144,57 @@ static bool contains_other(const regex_info *info, size_t i) {
   return false;
 }
 
+/* Whether a literal left out by contains_other begins with a literal that
+   is kept: then the trigger of that one marks where it begins. */
+static bool begins_with_kept(const regex_info *info, size_t i) {
+  for (size_t j = 0; j < info->n_lits; j++) {
+    size_t n = strlen(info->lits[j]);
+    if (j != i && !contains_other(info, j) &&
+        strncmp(info->lits[i], info->lits[j], n) == 0)
+      return true;
+  }
+  return false;
+}
+
+/* What building the automaton carries from one pattern to the next. */
+typedef struct matcher_build {
+  lit_builder *lb;
+  size_t cap_triggers;
+  regex_probe *probe; /* made for the first walk, freed at the end */
+} matcher_build;
+
+/*
+** Compiles the checks of a pattern split at its literal's item
+** (regex_info.suffix and .steps); the caller has made sure that every
+** trigger begins where a literal of the pattern begins. A check that
+** cannot be built is left out: the pattern then runs as without it.
+*/
+static int add_split(bunryu_engine *e, matcher_build *mb, pattern *p,
+                     const regex_info *info) {
+  bool caseless = (p->flags & BUNRYU_RE_CASELESS) != 0;
+  if (info->suffix) {
+    int rc = regex_compile_anchored(&e->m, info->suffix, caseless,
+                                    &p->suffix, NULL, NULL, 0, NULL);
+    if (rc == BUNRYU_ENOMEM) return rc;
+    e->memory += regex_memory(p->suffix);
+  }
+  if (info->walk) {
+    if (!mb->probe && !(mb->probe = regex_probe_new(&e->m)))
+      return BUNRYU_ENOMEM;
+    int rc = regex_walk_new(&e->m, mb->probe, info->steps, info->n_steps,
+                            caseless, &p->walk);
+    if (rc == BUNRYU_ENOMEM) return rc;
+    e->memory += regex_walk_memory(p->walk);
+  }
+  return BUNRYU_OK;
+}
+
 /*
 ** Adds the required literals of a pattern (normalized like keywords) to
 ** the automaton as triggers. A pattern without a usable set runs on every
 ** document.
 */
-static int add_triggers(bunryu_engine *e, lit_builder *lb, int pi,
-                        trigger **trig, size_t *cap) {
+static int add_triggers(bunryu_engine *e, matcher_build *mb, int pi) {
   pattern *p = &e->pats[pi];
   bool caseless = (p->flags & BUNRYU_RE_CASELESS) != 0;
   regex_info info = {0};
@@ -161,9 +205,15 @@ static int add_triggers(bunryu_engine *e, lit_builder *lb, int pi,
   p->reach = info.lit_before < info.max_len ? info.lit_before : info.max_len;
   p->one_line = info.one_line;
   p->prefiltered = info.n_lits > 0;
+  /* The split needs each trigger where its literal begins: no literal
+     changed by normalization, none left out but for a kept prefix. */
+  bool at_literals = true;
   int rc = BUNRYU_OK;
   for (size_t i = 0; i < info.n_lits && rc == BUNRYU_OK; i++) {
-    if (contains_other(&info, i)) continue;
+    if (contains_other(&info, i)) {
+      at_literals = at_literals && begins_with_kept(&info, i);
+      continue;
+    }
     char *norm = NULL;
     size_t len = 0;
     enum norm_mode mode = caseless ? NORM_NFKC_CF : NORM_NFC;
@@ -174,18 +224,22 @@ static int add_triggers(bunryu_engine *e, lit_builder *lb, int pi,
       p->prefiltered = false;
       rc = BUNRYU_OK;
     } else if (rc == BUNRYU_OK) {
-      int32_t sid = lit_builder_add(lb, norm, len);
+      at_literals = at_literals && len == strlen(info.lits[i]) &&
+                    memcmp(norm, info.lits[i], len) == 0;
+      int32_t sid = lit_builder_add(mb->lb, norm, len);
       if (sid < 0 ||
-          mem_grow(&e->m, (void **)trig, cap, e->n_triggers + 1,
-                   sizeof **trig) < 0) {
+          mem_grow(&e->m, (void **)&e->triggers, &mb->cap_triggers,
+                   e->n_triggers + 1, sizeof *e->triggers) < 0) {
         rc = BUNRYU_ENOMEM;
       } else {
-        (*trig)[e->n_triggers++] = (trigger){sid, pi, norm, len};
+        e->triggers[e->n_triggers++] = (trigger){sid, pi, norm, len};
         norm = NULL; /* the trigger owns it */
       }
     }
     if (norm) mem_free(&e->m, norm, len + 1);
   }
+  if (rc == BUNRYU_OK && p->prefiltered && at_literals)
+    rc = add_split(e, mb, p, &info);
   regex_info_free(&e->m, &info);
   return rc;
 }
@@ -235,23 +289,23 @@ static int collect_unfiltered(bunryu_engine *e) {
 }
 
 static int build_matcher(bunryu_engine *e) {
-  lit_builder *lb = lit_builder_new(&e->m);
-  if (!lb) return BUNRYU_ENOMEM;
+  matcher_build mb = {lit_builder_new(&e->m), 0, NULL};
+  if (!mb.lb) return BUNRYU_ENOMEM;
   int rc = BUNRYU_OK;
   for (size_t i = 0; i < e->n_lits && rc == BUNRYU_OK; i++) {
-    int32_t sid = lit_builder_add(lb, e->lits[i].text, e->lits[i].len);
+    int32_t sid = lit_builder_add(mb.lb, e->lits[i].text, e->lits[i].len);
     if (sid < 0) rc = BUNRYU_ENOMEM;
     e->lits[i].string_id = sid;
   }
-  size_t cap = 0;
   for (size_t i = 0; i < e->n_pats && rc == BUNRYU_OK; i++)
-    rc = add_triggers(e, lb, (int)i, &e->triggers, &cap);
+    rc = add_triggers(e, &mb, (int)i);
+  regex_probe_free(mb.probe);
   if (rc == BUNRYU_OK) {
-    e->n_strings = lit_builder_count(lb);
-    e->matcher = lit_matcher_build(lb);
+    e->n_strings = lit_builder_count(mb.lb);
+    e->matcher = lit_matcher_build(mb.lb);
     if (!e->matcher) rc = BUNRYU_ENOMEM;
   }
-  lit_builder_free(lb);
+  lit_builder_free(mb.lb);
   if (rc == BUNRYU_OK) rc = build_owner_index(e);
   if (rc == BUNRYU_OK) rc = collect_unfiltered(e);
   if (rc == BUNRYU_OK) e->memory += lit_matcher_memory(e->matcher);

@@ -60,6 +60,12 @@ typedef struct pattern {
   size_t max_len;   /* REGEX_UNBOUNDED: search whole zones */
   size_t reach;     /* a match holding a trigger at s starts in
                        [s - reach, s]; REGEX_UNBOUNDED: anywhere before */
+  /* The split at the literal's item (regex_info), when every trigger
+     begins where a literal does: the rest of the pattern anchored at a
+     trigger, and the walk back over what comes before it. Either may be
+     NULL. */
+  regex *suffix;
+  regex_walk *walk;
   bool one_line;    /* no match holds a line feed */
   bool prefiltered; /* runs only where a required literal was seen */
   rule_loc loc;

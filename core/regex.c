@@ -108,19 +108,18 @@ static void write_pcre_error(char *err, size_t errlen, int code) {
 #define COMPILE_OPTIONS                                                    \
   (PCRE2_UTF | PCRE2_UCP | PCRE2_USE_OFFSET_LIMIT | PCRE2_NEVER_BACKSLASH_C)
 
-/* Compiles into re->code; a PCRE2 error code (> 0) or 0. */
-static int compile_code(regex *re, const char *pattern, bool caseless,
+/* Compiles into re->code with COMPILE_OPTIONS | extra; a PCRE2 error code
+   (> 0) or 0. */
+static int compile_code(regex *re, const char *pattern, uint32_t extra,
                         size_t *erroffset) {
   pcre2_general_context *gctx = general_context_new(&re->m);
   pcre2_compile_context *cctx =
       gctx ? pcre2_compile_context_create(gctx) : NULL;
   int errcode = PCRE2_ERROR_HEAP_FAILED;
   PCRE2_SIZE off = 0;
-  if (cctx) {
-    uint32_t opts = COMPILE_OPTIONS | (caseless ? PCRE2_CASELESS : 0u);
-    re->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opts,
-                             &errcode, &off, cctx);
-  }
+  if (cctx)
+    re->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+                             COMPILE_OPTIONS | extra, &errcode, &off, cctx);
   /* The code keeps its own copy of the allocator; contexts can go. */
   pcre2_compile_context_free(cctx);
   pcre2_general_context_free(gctx);
@@ -128,9 +127,9 @@ static int compile_code(regex *re, const char *pattern, bool caseless,
   return re->code ? 0 : errcode;
 }
 
-int regex_compile(const mem *m, const char *pattern, bool caseless,
-                  regex **out, bool *jit_ok, char *err, size_t errlen,
-                  size_t *erroffset) {
+static int compile_with(const mem *m, const char *pattern, uint32_t extra,
+                        regex **out, bool *jit_ok, char *err, size_t errlen,
+                        size_t *erroffset) {
   size_t off_unused;
   bool jit_unused;
   if (!erroffset) erroffset = &off_unused;
@@ -149,7 +148,7 @@ int regex_compile(const mem *m, const char *pattern, bool caseless,
     return BUNRYU_ENOMEM;
   }
   re->m = *m;
-  int errcode = compile_code(re, pattern, caseless, erroffset);
+  int errcode = compile_code(re, pattern, extra, erroffset);
   if (errcode != 0) {
     write_pcre_error(err, errlen, errcode);
     mem_free(m, re, sizeof *re);
@@ -167,6 +166,23 @@ int regex_compile(const mem *m, const char *pattern, bool caseless,
   *jit_ok = re->jit;
   *out = re;
   return BUNRYU_OK;
+}
+
+int regex_compile(const mem *m, const char *pattern, bool caseless,
+                  regex **out, bool *jit_ok, char *err, size_t errlen,
+                  size_t *erroffset) {
+  return compile_with(m, pattern, caseless ? PCRE2_CASELESS : 0u, out, jit_ok,
+                      err, errlen, erroffset);
+}
+
+/* Anchoring at compile time, not per match: PCRE2's JIT code does not
+   run matches given PCRE2_ANCHORED, the interpreter would. */
+int regex_compile_anchored(const mem *m, const char *pattern, bool caseless,
+                           regex **out, bool *jit_ok, char *err,
+                           size_t errlen, size_t *erroffset) {
+  uint32_t extra = PCRE2_ANCHORED | (caseless ? PCRE2_CASELESS : 0u);
+  return compile_with(m, pattern, extra, out, jit_ok, err, errlen,
+                      erroffset);
 }
 
 void regex_free(regex *re) {
@@ -327,4 +343,155 @@ int regex_find(const regex *re, regex_scratch *s, const char *subject,
   if (group >= 0 && (uint32_t)group <= re->captures)
     group_span(s, rc == 0 ? (int)re->captures + 1 : rc, group, gs, ge);
   return 1;
+}
+
+int regex_match_at(const regex *re, regex_scratch *s, const char *subject,
+                   size_t len, size_t at) {
+  if (!re || !s || (!subject && len) || at > len) return BUNRYU_EINVAL;
+  if (!subject) subject = "";
+  /* No character begins inside another. */
+  if (at < len && ((unsigned char)subject[at] & 0xC0u) == 0x80u) return 0;
+  pcre2_set_offset_limit(s->mctx, PCRE2_UNSET);
+  /* Only whether it matches is asked: a match data too small for the
+     groups (rc == 0) still reports a match. */
+  int rc = pcre2_match(re->code, (PCRE2_SPTR)subject, len, at,
+                       PCRE2_NO_UTF_CHECK, s->md, s->mctx);
+  if (rc == PCRE2_ERROR_NOMATCH) return 0;
+  return rc < 0 ? match_error(rc) : 1;
+}
+
+/* ======================================================================
+** The characters one item matches
+** ==================================================================== */
+
+/* The probe subject holds every code point below BMP_END but the
+   surrogates, in order: BMP_BYTES bytes of UTF-8. */
+#define BMP_END 0x10000u
+#define BMP_BYTES \
+  (0x80u + 2u * (0x800u - 0x80u) + 3u * (BMP_END - 0x800u - 0x800u))
+
+struct regex_probe {
+  mem m;
+  char *text; /* BMP_BYTES */
+  regex_scratch *scratch;
+};
+
+static void fill_bmp(char *text) {
+  unsigned char *p = (unsigned char *)text;
+  for (uint32_t cp = 0; cp < 0x80u; cp++) *p++ = (unsigned char)cp;
+  for (uint32_t cp = 0x80u; cp < 0x800u; cp++) {
+    *p++ = (unsigned char)(0xC0u | (cp >> 6));
+    *p++ = (unsigned char)(0x80u | (cp & 0x3Fu));
+  }
+  for (uint32_t cp = 0x800u; cp < BMP_END; cp++) {
+    if (cp == 0xD800u) cp = 0xE000u; /* no surrogates */
+    *p++ = (unsigned char)(0xE0u | (cp >> 12));
+    *p++ = (unsigned char)(0x80u | ((cp >> 6) & 0x3Fu));
+    *p++ = (unsigned char)(0x80u | (cp & 0x3Fu));
+  }
+}
+
+regex_probe *regex_probe_new(const mem *m) {
+  if (!m) return NULL;
+  regex_probe *p = mem_calloc(m, 1, sizeof *p);
+  if (!p) return NULL;
+  p->m = *m;
+  p->text = mem_alloc(m, BMP_BYTES);
+  p->scratch = regex_scratch_new(m, NULL);
+  if (!p->text || !p->scratch) {
+    regex_probe_free(p);
+    return NULL;
+  }
+  fill_bmp(p->text);
+  return p;
+}
+
+void regex_probe_free(regex_probe *p) {
+  if (!p) return;
+  mem m = p->m;
+  regex_scratch_free(p->scratch);
+  mem_free(&m, p->text, BMP_BYTES);
+  mem_free(&m, p, sizeof *p);
+}
+
+/* The code point of the probe subject's character at byte `at` (its end
+   stands for BMP_END). */
+static uint32_t probe_code_point(const char *text, size_t at) {
+  if (at >= BMP_BYTES) return BMP_END;
+  const unsigned char *p = (const unsigned char *)text + at;
+  if (p[0] < 0x80u) return p[0];
+  if (p[0] < 0xE0u) return ((p[0] & 0x1Fu) << 6) | (p[1] & 0x3Fu);
+  return ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu);
+}
+
+/* Appends [lo, hi) to the range list; -1 when out of memory. */
+static int push_range(const mem *m, uint32_t **r, size_t *n, size_t *cap,
+                      uint32_t lo, uint32_t hi) {
+  if (mem_grow(m, (void **)r, cap, *n + 2, sizeof **r) < 0) return -1;
+  (*r)[(*n)++] = lo;
+  (*r)[(*n)++] = hi;
+  return 0;
+}
+
+/* Collects the runs of the probe subject that `runs` (item++) matches. */
+static int collect_runs(regex_probe *p, const regex *runs, uint32_t **r,
+                        size_t *n, size_t *cap) {
+  size_t from = 0, ms, me;
+  for (;;) {
+    int rc = regex_find(runs, p->scratch, p->text, BMP_BYTES, from,
+                        REGEX_UNBOUNDED, -1, &ms, &me, NULL, NULL);
+    if (rc <= 0) return rc;
+    if (me == ms) return BUNRYU_EINVAL; /* not a one-character item */
+    if (push_range(&p->m, r, n, cap, probe_code_point(p->text, ms),
+                   probe_code_point(p->text, me)) < 0)
+      return BUNRYU_ENOMEM;
+    from = me;
+  }
+}
+
+/* Moves the list r (n used of cap) into a block of its exact size, which
+   its owner frees by its count; NULL with n > 0 when out of memory. */
+static uint32_t *fit_list(const mem *m, uint32_t *r, size_t n, size_t cap) {
+  if (n == cap) return r;
+  uint32_t *exact = n ? mem_alloc(m, n * sizeof *exact) : NULL;
+  if (exact) memcpy(exact, r, n * sizeof *exact);
+  mem_free(m, r, cap * sizeof *r);
+  return exact;
+}
+
+/* item followed by "++", compiled: a possessive run, so that one search
+   finds the next member and every member right after it. */
+static int compile_runs(const mem *m, const char *item, bool caseless,
+                        regex **out) {
+  size_t n = strlen(item);
+  char *pattern = mem_alloc(m, n + 3);
+  if (!pattern) return BUNRYU_ENOMEM;
+  memcpy(pattern, item, n);
+  memcpy(pattern + n, "++", 3);
+  int rc = regex_compile(m, pattern, caseless, out, NULL, NULL, 0, NULL);
+  mem_free(m, pattern, n + 3);
+  return rc;
+}
+
+int regex_probe_ranges(regex_probe *p, const char *item, bool caseless,
+                       uint32_t **ranges, size_t *n_ranges) {
+  if (!p || !item || !ranges || !n_ranges) return BUNRYU_EINVAL;
+  *ranges = NULL;
+  *n_ranges = 0;
+  regex *runs = NULL;
+  int rc = compile_runs(&p->m, item, caseless, &runs);
+  if (rc != BUNRYU_OK) return rc;
+  size_t n = 0, cap = 0;
+  uint32_t *r = NULL;
+  rc = collect_runs(p, runs, &r, &n, &cap);
+  regex_free(runs);
+  if (rc != BUNRYU_OK) {
+    mem_free(&p->m, r, cap * sizeof *r);
+    return rc;
+  }
+  r = fit_list(&p->m, r, n, cap);
+  if (n && !r) return BUNRYU_ENOMEM;
+  *ranges = r;
+  *n_ranges = n / 2;
+  return BUNRYU_OK;
 }

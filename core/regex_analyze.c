@@ -18,6 +18,11 @@
 **   req      the best required set found inside the node, if any;
 **   max_len  the most bytes it can match.
 ** A set is better when its shortest string is longer (then when smaller).
+**
+** The top-level sequence is also logged item by item, so that the pattern
+** can be split at the item where its literal begins (regex_info.suffix and
+** .steps): each node tells at which item of its own sequence its required
+** literal begins (req_origin).
 */
 #include "regex.h"
 
@@ -47,19 +52,48 @@ typedef struct strset {
   size_t n, cap;
 } strset;
 
+/* What an atom is as an item of a sequence, for the split. */
+enum item_kind {
+  ITEM_OTHER = 0,  /* groups, \R …: anything not below */
+  ITEM_ZERO_WIDTH, /* anchors, \b, lookarounds, comments */
+  ITEM_CHAR,       /* exactly one character: class, \d, \p{..}, `.`, literal */
+  ITEM_OPTIONS     /* (?m) and the like: options for the rest of the group */
+};
+
+/* Where a node's required literal lies in the node's own sequence. */
+typedef struct req_origin {
+  size_t first;  /* the item where the literal begins */
+  size_t end;    /* one past the last item the literal's run spans */
+  bool at_start; /* the literal begins exactly where item `first` begins */
+  bool run;      /* the set is a run of exact items [first, end) */
+} req_origin;
+
 typedef struct node {
+  int kind;          /* enum item_kind */
   bool exact;
   strset ex;
   bool has_req;
   strset req;
   size_t req_before; /* most bytes a match holds before its req literal */
+  req_origin origin; /* of req */
   size_t max_len;
   bool nl;           /* may consume a line feed */
 } node;
 
+/* An item of the top-level sequence: its atom, then its quantifier. */
+typedef struct top_item {
+  const char *start, *atom_end, *end;
+  int kind;
+  size_t min, max;
+} top_item;
+
 typedef struct parser {
   const mem *m;
   const char *p, *end;
+  top_item *items; /* the top-level sequence */
+  size_t n_items, cap_items;
+  bool top_alt;      /* the top level is an alternation */
+  bool start_anchor; /* \G: a match depends on where the search began */
   bool caseless;  /* PCRE2_CASELESS for the whole pattern */
   bool inline_ci; /* an inline option touched caselessness: no more literals */
   bool dotall;    /* an inline (?s) may let . match a line feed */
@@ -159,12 +193,14 @@ static bool set_better(const strset *a, const strset *b) {
 
 /* Makes cand the node's required set if it beats the current one; takes
    ownership of cand either way. */
-static void offer_req(parser *P, node *x, strset *cand, size_t before) {
+static void offer_req(parser *P, node *x, strset *cand, size_t before,
+                      req_origin origin) {
   if (!x->has_req || set_better(cand, &x->req)) {
     set_free(P->m, &x->req);
     x->req = *cand;
     x->has_req = true;
     x->req_before = before;
+    x->origin = origin;
   } else {
     set_free(P->m, cand);
   }
@@ -207,6 +243,7 @@ static size_t char_bytes(const parser *P, size_t n, bool ascii) {
 /* A zero-width item (anchor, assertion, lookaround): it matches "". */
 static void leaf_empty(parser *P, node *x) {
   *x = (node){0};
+  x->kind = ITEM_ZERO_WIDTH;
   x->exact = true;
   x->has_req = true;
   if (!set_add(P, &x->ex, "", 0) || !set_add(P, &x->req, "", 0))
@@ -216,6 +253,7 @@ static void leaf_empty(parser *P, node *x) {
 /* One character whose text is unknown (class, `.`, \d, \p{..}). */
 static void leaf_any_char(node *x) {
   *x = (node){0};
+  x->kind = ITEM_CHAR;
   x->max_len = CHAR_MAX_BYTES;
 }
 
@@ -224,6 +262,7 @@ static void leaf_char(parser *P, node *x, const char *c, size_t n) {
   bool ascii = n == 1 && (unsigned char)c[0] < 0x80;
   bool usable = !P->inline_ci && !(n == 1 && c[0] == '\0');
   *x = (node){0};
+  x->kind = ITEM_CHAR;
   x->max_len = char_bytes(P, n, ascii);
   x->nl = n == 1 && c[0] == '\n';
   if (!usable) return;
@@ -511,8 +550,10 @@ static void parse_escape(parser *P, node *x) {
     leaf_any_char(x);
     if (c == 's' || c == 'h' || c == 'v') x->max_len = 3; /* BMP spaces */
     x->nl = strchr("svRDWH", c) != NULL; /* \N \S \V \h \d \w: never */
+    if (c == 'R') x->kind = ITEM_OTHER; /* \r\n is two characters */
   } else if (strchr("bBAzZG", c)) {
     leaf_empty(P, x);
+    if (c == 'G') P->start_anchor = true;
   } else if (c == 'p' || c == 'P') {
     escape_property(P, x, c == 'P');
   } else if (c == 'x') {
@@ -591,6 +632,7 @@ static bool parse_inline_options(parser *P, node *x, bool *quantifiable) {
     parse_group_body(P, x);
   } else {
     leaf_empty(P, x);
+    x->kind = ITEM_OPTIONS;
     *quantifiable = false;
   }
   return true;
@@ -764,23 +806,34 @@ typedef struct seq_state {
   strset run;
   bool have_run;
   size_t run_before; /* the most bytes of the sequence before the run */
+  size_t run_first;  /* the item the run begins with */
   bool exact;
 } seq_state;
 
-/* Ends the current run, offering it as a required set. */
-static void seq_flush(parser *P, seq_state *st, node *out) {
-  if (st->have_run) offer_req(P, out, &st->run, st->run_before);
+/* Ends the current run (items [run_first, end)), offering it as a
+   required set. */
+static void seq_flush(parser *P, seq_state *st, node *out, size_t end) {
+  if (st->have_run)
+    offer_req(P, out, &st->run, st->run_before,
+              (req_origin){st->run_first, end, true, true});
   st->have_run = false;
+}
+
+/* Starts a run with item (number `index`). */
+static void seq_start_run(seq_state *st, node *item, size_t before,
+                          size_t index) {
+  st->run = item->ex;
+  item->ex = (strset){0};
+  st->have_run = true;
+  st->run_before = before;
+  st->run_first = index;
 }
 
 /* `before` is the most bytes the sequence may match before item. */
 static void seq_add_exact(parser *P, seq_state *st, node *out, node *item,
-                          size_t before) {
+                          size_t before, size_t index) {
   if (!st->have_run) {
-    st->run = item->ex;
-    item->ex = (strset){0};
-    st->have_run = true;
-    st->run_before = before;
+    seq_start_run(st, item, before, index);
     return;
   }
   strset prod;
@@ -792,32 +845,33 @@ static void seq_add_exact(parser *P, seq_state *st, node *out, node *item,
   if (P->nomem) return;
   /* Too many or too long: keep what we have and start again. */
   st->exact = false;
-  seq_flush(P, st, out);
-  st->run = item->ex;
-  item->ex = (strset){0};
-  st->have_run = true;
-  st->run_before = before;
+  seq_flush(P, st, out, index);
+  seq_start_run(st, item, before, index);
 }
 
-static void seq_add(parser *P, seq_state *st, node *out, node *item) {
+/* Adds item number `index` of the sequence. */
+static void seq_add(parser *P, seq_state *st, node *out, node *item,
+                    size_t index) {
   size_t before = out->max_len;
   out->nl = out->nl || item->nl;
   out->max_len = len_add(out->max_len, item->max_len);
   if (item->exact) {
-    seq_add_exact(P, st, out, item, before);
+    seq_add_exact(P, st, out, item, before, index);
     return;
   }
   st->exact = false;
-  seq_flush(P, st, out);
+  seq_flush(P, st, out, index);
   if (item->has_req)
-    offer_req(P, out, &item->req, len_add(before, item->req_before));
+    offer_req(P, out, &item->req, len_add(before, item->req_before),
+              (req_origin){index, index + 1, item->req_before == 0, false});
 }
 
-/* Ends a sequence: an exact one keeps its full set of strings. */
-static void seq_finish(parser *P, seq_state *st, node *out) {
+/* Ends a sequence of n items: an exact one keeps its full set of strings. */
+static void seq_finish(parser *P, seq_state *st, node *out, size_t n) {
   if (!st->have_run) {
     st->have_run = set_add(P, &st->run, "", 0);
     st->run_before = out->max_len;
+    st->run_first = n;
     if (!st->have_run) P->fail = true;
   }
   if (st->exact && st->have_run) {
@@ -827,26 +881,42 @@ static void seq_finish(parser *P, seq_state *st, node *out) {
       set_free(P->m, &out->ex);
     }
   }
-  seq_flush(P, st, out);
+  seq_flush(P, st, out, n);
+}
+
+/* Records an item of the top-level sequence. */
+static void log_item(parser *P, const top_item *it) {
+  if (mem_grow(P->m, (void **)&P->items, &P->cap_items, P->n_items + 1,
+               sizeof *P->items) < 0) {
+    P->nomem = true;
+    return;
+  }
+  P->items[P->n_items++] = *it;
 }
 
 static void parse_sequence(parser *P, node *out) {
   seq_state st = {.exact = true};
   *out = (node){0};
+  bool top = P->depth == 1;
+  size_t index = 0;
   while (!P->fail && !P->nomem && P->p < P->end && *P->p != '|' &&
          *P->p != ')') {
     node item;
     bool quantifiable;
-    size_t min, max;
+    size_t min = 1, max = 1;
+    const char *start = P->p;
     parse_atom(P, &item, &quantifiable);
+    const char *atom_end = P->p;
     if (!P->fail && read_quantifier(P, &min, &max)) {
       if (!quantifiable) P->fail = true;
       apply_quantifier(P, &item, min, max);
     }
-    seq_add(P, &st, out, &item);
+    if (top)
+      log_item(P, &(top_item){start, atom_end, P->p, item.kind, min, max});
+    seq_add(P, &st, out, &item, index++);
     node_free(P->m, &item);
   }
-  seq_finish(P, &st, out);
+  seq_finish(P, &st, out, index);
   set_free(P->m, &st.run);
 }
 
@@ -870,8 +940,8 @@ static void alt_merge(parser *P, node *a, node *b) {
 static void offer_exact_as_req(parser *P, node *x) {
   if (!x->exact) return;
   strset copy = {0};
-  if (set_add_all(P, &copy, &x->ex))
-    offer_req(P, x, &copy, 0); /* the node's own strings start it */
+  if (set_add_all(P, &copy, &x->ex)) /* the node's own strings start it */
+    offer_req(P, x, &copy, 0, (req_origin){0, 0, false, false});
   else
     set_free(P->m, &copy);
 }
@@ -880,6 +950,7 @@ static void parse_alternation(parser *P, node *out) {
   if (++P->depth > MAX_DEPTH) P->fail = true;
   parse_sequence(P, out);
   while (!P->fail && !P->nomem && P->p < P->end && *P->p == '|') {
+    if (P->depth == 1) P->top_alt = true;
     P->p++;
     node branch;
     parse_sequence(P, &branch);
@@ -888,6 +959,106 @@ static void parse_alternation(parser *P, node *out) {
   }
   offer_exact_as_req(P, out);
   P->depth--;
+}
+
+/* ======================================================================
+** The split at the literal's item
+** ==================================================================== */
+
+/*
+** A new string: the option items among items[0..upto) — the options in
+** force at top level after them — then text[s, e). NULL when out of memory.
+*/
+static char *with_options(const parser *P, size_t upto, const char *s,
+                          const char *e) {
+  size_t n = (size_t)(e - s);
+  for (size_t i = 0; i < upto; i++)
+    if (P->items[i].kind == ITEM_OPTIONS)
+      n += (size_t)(P->items[i].end - P->items[i].start);
+  char *out = mem_alloc(P->m, n + 1);
+  if (!out) return NULL;
+  size_t at = 0;
+  for (size_t i = 0; i < upto; i++) {
+    const top_item *it = &P->items[i];
+    if (it->kind != ITEM_OPTIONS) continue;
+    memcpy(out + at, it->start, (size_t)(it->end - it->start));
+    at += (size_t)(it->end - it->start);
+  }
+  memcpy(out + at, s, (size_t)(e - s));
+  out[n] = '\0';
+  return out;
+}
+
+/*
+** Whether items[0..k) are all one-character items and zero-width ones, few
+** enough for a walk. Zero-width items (lookarounds, \b, ^) are left out of
+** the walk, which only makes it accept more: they add conditions, never
+** characters.
+*/
+static bool prefix_walkable(const parser *P, size_t k) {
+  size_t steps = 0;
+  for (size_t i = 0; i < k; i++) {
+    const top_item *it = &P->items[i];
+    if (it->kind == ITEM_ZERO_WIDTH || it->kind == ITEM_OPTIONS) continue;
+    if (it->kind != ITEM_CHAR || it->min > REGEX_WALK_MAX_MIN) return false;
+    steps++;
+  }
+  return steps <= REGEX_WALK_MAX_STEPS;
+}
+
+static int export_steps(const parser *P, size_t k, regex_info *info) {
+  size_t n = 0;
+  for (size_t i = 0; i < k; i++) n += P->items[i].kind == ITEM_CHAR;
+  info->walk = true;
+  if (n == 0) return BUNRYU_OK;
+  info->steps = mem_calloc(P->m, n, sizeof *info->steps);
+  if (!info->steps) return BUNRYU_ENOMEM;
+  info->n_steps = n;
+  size_t j = 0;
+  for (size_t i = 0; i < k; i++) {
+    const top_item *it = &P->items[i];
+    if (it->kind != ITEM_CHAR) continue;
+    char *item = with_options(P, i, it->start, it->atom_end);
+    if (!item) return BUNRYU_ENOMEM;
+    info->steps[j++] = (regex_step){item, it->min, it->max};
+  }
+  return BUNRYU_OK;
+}
+
+/*
+** Whether the suffix check is worth making. Not when the literal set is
+** the run of items k.. to the end of the pattern and none of them is
+** zero-width: a trigger is then a whole string of the suffix. (An atomic
+** group or a possessive quantifier could still make it fail; a check left
+** out only costs a search, never a match.)
+*/
+static bool suffix_can_fail(const parser *P, const req_origin *o) {
+  if (!o->run || o->end != P->n_items) return true;
+  for (size_t i = o->first; i < P->n_items; i++)
+    if (P->items[i].kind == ITEM_ZERO_WIDTH ||
+        P->items[i].kind == ITEM_OPTIONS)
+      return true;
+  return false;
+}
+
+/*
+** Splits the pattern at item k, where its literal begins (see regex_info).
+** Only a single top-level sequence is split, and not when \G makes a match
+** depend on where the search began. The suffix carries the options set
+** before item k, as each step carries those set before it.
+*/
+static int export_split(const parser *P, const node *root,
+                        regex_info *info) {
+  const req_origin *o = &root->origin;
+  if (info->n_lits == 0 || P->top_alt || P->start_anchor || !o->at_start ||
+      o->first >= P->n_items || root->req_before == 0)
+    return BUNRYU_OK;
+  size_t k = o->first;
+  if (suffix_can_fail(P, o)) {
+    info->suffix = with_options(P, k, P->items[k].start, P->end);
+    if (!info->suffix) return BUNRYU_ENOMEM;
+  }
+  return prefix_walkable(P, k) ? export_steps(P, k, info) : BUNRYU_OK;
 }
 
 /* ======================================================================
@@ -914,7 +1085,8 @@ static int export_lits(const mem *m, const strset *s, regex_info *info) {
 int regex_analyze(const mem *m, const char *pattern, bool caseless,
                   regex_info *info) {
   if (!info) return BUNRYU_EINVAL;
-  *info = (regex_info){NULL, 0, REGEX_UNBOUNDED, REGEX_UNBOUNDED, false};
+  *info = (regex_info){.max_len = REGEX_UNBOUNDED,
+                       .lit_before = REGEX_UNBOUNDED};
   if (!m || !pattern) return BUNRYU_EINVAL;
   parser P = {.m = m, .p = pattern, .end = pattern + strlen(pattern),
               .caseless = caseless};
@@ -930,8 +1102,10 @@ int regex_analyze(const mem *m, const char *pattern, bool caseless,
     info->one_line = !root.nl && !P.dotall;
     if (root.has_req && set_usable(&root.req, caseless))
       rc = export_lits(m, &root.req, info);
+    if (rc == BUNRYU_OK) rc = export_split(&P, &root, info);
   }
   node_free(m, &root);
+  mem_free(m, P.items, P.cap_items * sizeof *P.items);
   if (rc != BUNRYU_OK) regex_info_free(m, info);
   return rc;
 }
@@ -942,5 +1116,13 @@ void regex_info_free(const mem *m, regex_info *info) {
     for (size_t i = 0; i < info->n_lits; i++) mem_strfree(m, info->lits[i]);
     mem_free(m, info->lits, info->n_lits * sizeof *info->lits);
   }
-  *info = (regex_info){NULL, 0, REGEX_UNBOUNDED, REGEX_UNBOUNDED, false};
+  mem_strfree(m, info->suffix);
+  if (info->steps) {
+    /* Items export_steps had no memory for are NULL. */
+    for (size_t i = 0; i < info->n_steps; i++)
+      mem_strfree(m, info->steps[i].item);
+    mem_free(m, info->steps, info->n_steps * sizeof *info->steps);
+  }
+  *info = (regex_info){.max_len = REGEX_UNBOUNDED,
+                       .lit_before = REGEX_UNBOUNDED};
 }

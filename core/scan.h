@@ -62,6 +62,11 @@ typedef struct trigger_hit {
   size_t pos; /* start in the normalized text the pattern runs on */
 } trigger_hit;
 
+/* Match starts a triggered regex search tries: [lo, hi]. */
+typedef struct start_span {
+  size_t lo, hi;
+} start_span;
+
 typedef struct ignored_span {
   int seg;
   size_t start, end;
@@ -109,6 +114,7 @@ struct bunryu_scanner {
   const char *text;  size_t text_len;
   hit *hits;               size_t n_hits, cap_hits;
   trigger_hit *trigs;      size_t n_trigs, cap_trigs;
+  start_span *spans;       size_t cap_spans; /* one pattern's, at a time */
   ignored_span *ignored;   size_t n_ignored, cap_ignored;
   entity_rec *ents;        size_t n_ents, cap_ents;
   uint32_t *ent_slots;     size_t n_ent_slots; /* (type, name) -> ents + 1 */

@@ -1,14 +1,19 @@
 /*
 ** test_engine.c — the engine through the public C API, without Lua:
 ** scoring, zones, thresholds, entities, offsets into the input, errors,
-** limits, JSON, the allocator hook.
+** limits, JSON, the allocator hook; and, with internal headers, the
+** triggered regex search against a full PCRE2 scan.
 */
+#include <dirent.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bunryu.h"
+#include "engine.h"
+#include "regex.h"
+#include "text.h"
 #include "unit.h"
 
 /* ----------------------------------------------------------------------
@@ -400,6 +405,24 @@ TEST(engine_catastrophic_regex_is_a_limit_error) {
   fixture_free(&f);
 }
 
+TEST(engine_split_suffix_limit_is_a_limit_error) {
+  /* The suffix checked at the literal runs into the match limit first. */
+  bunryu_builder *b = bunryu_builder_new();
+  int c = bunryu_builder_add_category(b, "x", NULL);
+  CHECK_INT(bunryu_builder_add_pattern(b, c, "[가-힣]{1,3}법안(x+x+)+$", 1.0,
+                                       0, 0),
+            BUNRYU_OK);
+  char doc[512] = "제목\n\n개인법안";
+  size_t at = strlen(doc);
+  memset(doc + at, 'x', 200);
+  strcpy(doc + at + 200, "z");
+  fixture f = scan_with(b, doc, strlen(doc), 0);
+  CHECK_INT(f.rc, BUNRYU_ELIMIT);
+  CHECK(f.e && f.e->pats[0].suffix != NULL);
+  CHECK(strstr(bunryu_result_error_message(f.r), "limit") != NULL);
+  fixture_free(&f);
+}
+
 TEST(engine_hit_limit_is_an_error) {
   bunryu_builder *b = small_rules();
   bunryu_builder_set_limit(b, BUNRYU_LIMIT_HITS, 3);
@@ -592,6 +615,45 @@ TEST(engine_allocation_failures_never_crash_or_leak) {
   CHECK(succeeded);
 }
 
+/* The same with a pattern split at its literal (a suffix, a walk and the
+   probe that builds it); whether law names were found. */
+static int run_split_with_budget(counting *c) {
+  bunryu_builder *b = bunryu_builder_new_with_alloc(counting_alloc, c);
+  if (!b) return 0;
+  int pol = bunryu_builder_add_category(b, "policy", NULL);
+  if (pol >= 0)
+    bunryu_builder_add_pattern(b, pol, "[가-힣]{2,8}\\s?(?:법안|법)(?=\\s|$)",
+                               1, 0, 0);
+  bunryu_engine *e = NULL;
+  bunryu_builder_build(b, &e);
+  bunryu_builder_free(b);
+  if (!e) return 0;
+  bunryu_scanner *s = bunryu_scanner_new(e, NULL, 0);
+  bunryu_engine_free(e);
+  if (!s) return 0;
+  const bunryu_result *r;
+  const char *doc = "개인정보 보호법 개정\n\n좋은 방법 데이터 기본법안";
+  int rc = bunryu_scan(s, doc, strlen(doc), 0, &r);
+  int ok = rc == BUNRYU_OK && bunryu_result_label(r);
+  bunryu_scanner_free(s);
+  return ok;
+}
+
+TEST(engine_split_pattern_allocation_failures_are_clean) {
+  int succeeded = 0;
+  for (long budget = 0; budget < 1000 && !succeeded; budget++) {
+    counting c = {0, budget};
+    succeeded = run_split_with_budget(&c);
+    if (c.live != 0) {
+      char msg[64];
+      snprintf(msg, sizeof msg, "budget %ld leaked %ld blocks", budget, c.live);
+      CHECK(unit_check(0, __FILE__, __LINE__, "no leak", msg));
+      break;
+    }
+  }
+  CHECK(succeeded);
+}
+
 TEST(engine_outlives_its_handle_while_scanners_exist) {
   bunryu_engine *e = build(small_rules());
   bunryu_scanner *s1 = bunryu_scanner_new(e, NULL, 0);
@@ -762,4 +824,303 @@ TEST(engine_entity_overlaps_match_the_reference_rule) {
     free(cand);
     free(want);
   }
+}
+
+/* ----------------------------------------------------------------------
+** Triggered regex search = a full scan
+**
+** The engine searches a prefiltered pattern only around its literals, and
+** a split one only where the rest of the pattern matches at the literal
+** and from where the walk back says it may start. Whatever it skips, the
+** matches must be those of one PCRE2 scan over the whole text: leftmost
+** first, without overlaps.
+** -------------------------------------------------------------------- */
+
+typedef struct span_list {
+  size_t *v; /* start, end pairs */
+  size_t n, cap;
+} span_list;
+
+static void span_push(span_list *l, size_t start, size_t end) {
+  if (l->n + 2 > l->cap) {
+    l->cap = l->cap ? 2 * l->cap : 64;
+    l->v = realloc(l->v, l->cap * sizeof *l->v);
+    if (!l->v) abort();
+  }
+  l->v[l->n++] = start;
+  l->v[l->n++] = end;
+}
+
+/* The matches of a full scan, searching on from each match's end (one
+   character on after an empty one), as run_range does. */
+static void full_scan(const regex *re, regex_scratch *rs, const char *text,
+                      size_t len, span_list *out) {
+  size_t from = 0, ms, me;
+  while (from <= len && regex_find(re, rs, text, len, from, REGEX_UNBOUNDED,
+                                   -1, &ms, &me, NULL, NULL) == 1) {
+    span_push(out, ms, me);
+    from = me > ms ? me : ms + 1;
+    while (from < len && ((unsigned char)text[from] & 0xC0) == 0x80) from++;
+  }
+}
+
+static int span_order(const void *a, const void *b) {
+  const size_t *x = a, *y = b;
+  if (x[0] != y[0]) return x[0] < y[0] ? -1 : 1;
+  return (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* The pattern hits of a scan of text as one title zone (no zone edges
+   inside), sorted. */
+static int engine_spans(bunryu_scanner *s, const char *text, size_t len,
+                        span_list *out) {
+  const bunryu_result *r;
+  int rc = bunryu_scan_zones(s, text, len, "", 0, BUNRYU_SCAN_EVIDENCE, &r);
+  for (size_t i = 0; rc == BUNRYU_OK && i < bunryu_result_hit_count(r); i++) {
+    size_t start, end;
+    bunryu_result_hit(r, i, NULL, NULL, NULL, &start, &end, NULL, NULL);
+    span_push(out, start, end);
+  }
+  if (out->n) qsort(out->v, out->n / 2, 2 * sizeof *out->v, span_order);
+  return rc;
+}
+
+/* Whether the engine's text for text is text itself (NFC, nothing a
+   caseless pattern would see folded), so that offsets compare. */
+static bool text_is_normal(const char *text, size_t len) {
+  mem m = mem_default();
+  norm_text t;
+  norm_text_init(&t);
+  bool same = text_normalize(&t, &m, text, len, NORM_NFC, false, NULL) ==
+                  BUNRYU_OK &&
+              t.len == len && memcmp(t.buf, text, len) == 0 && !t.has_compat;
+  norm_text_free(&t, &m);
+  return same;
+}
+
+typedef struct diff_stats {
+  int patterns, split, texts, compared;
+} diff_stats;
+
+/* Compares the engine with a full scan for the pattern `source` over texts[0..n). */
+static void differential(const char *source, bool caseless,
+                         char *const *texts, size_t n, diff_stats *st) {
+  bunryu_builder *b = bunryu_builder_new();
+  int cat = bunryu_builder_add_category(b, "c", NULL);
+  unsigned flags = caseless ? BUNRYU_RE_CASELESS : 0;
+  CHECK_INT(bunryu_builder_add_pattern(b, cat, source, 1.0, 0, flags),
+            BUNRYU_OK);
+  bunryu_engine *e = build(b);
+  mem m = mem_default();
+  regex *re = NULL;
+  regex_compile(&m, source, caseless, &re, NULL, NULL, 0, NULL);
+  regex_scratch *rs = regex_scratch_new(&m, NULL);
+  bunryu_scanner *s = e ? bunryu_scanner_new(e, NULL, 0) : NULL;
+  if (!s || !re || !rs) {
+    unit_check(0, __FILE__, __LINE__, source, "setup failed");
+  } else {
+    st->patterns++;
+    st->split += e->pats[0].suffix || e->pats[0].walk;
+    for (size_t i = 0; i < n; i++) {
+      size_t len = strlen(texts[i]);
+      if (!text_is_normal(texts[i], len)) continue;
+      span_list want = {0}, got = {0};
+      full_scan(re, rs, texts[i], len, &want);
+      int rc = engine_spans(s, texts[i], len, &got);
+      bool same = rc == BUNRYU_OK && want.n == got.n &&
+                  (want.n == 0 ||
+                   memcmp(want.v, got.v, want.n * sizeof *want.v) == 0);
+      if (!same) {
+        char msg[256];
+        snprintf(msg, sizeof msg,
+                 "text %zu: engine %zu matches, full scan %zu (rc %d)", i,
+                 got.n / 2, want.n / 2, rc);
+        unit_check(0, __FILE__, __LINE__, source, msg);
+      }
+      st->compared++;
+      free(want.v);
+      free(got.v);
+    }
+  }
+  bunryu_scanner_free(s);
+  bunryu_engine_free(e);
+  regex_scratch_free(rs);
+  regex_free(re);
+}
+
+/* Texts made of tokens that the patterns below care about, in random
+   order (xorshift, fixed seeds). */
+static char *random_text(uint64_t seed) {
+  static const char *const tokens[] = {
+      "법", "법안", "법무부", "협약", "조약", "규정", "지침", "개인정보",
+      "보호", "기본", "특별", "진흥", "저작권", "인공지능", "데이터", "에",
+      "관한", "법률", "은", "는", "이", "가", "을", "를", "의", "도", "와",
+      "과", "로", "방", "대", " ", " ", " ", " ", "\n", ",", ".", ")", "'",
+      "’", "”", "·", "「", "」", "『", "』", "AI", "Act", "EU", "Digital",
+      "Services", "Convention", "on", "the", "Treaty", "Bill", "SB", "HB",
+      "H.R.", "1047", "12", "2024", "행정명령", "14110", "호", "제", "출처",
+      ":", "https://", "example.com/a", "www.", "기업", "회사", "Nvidia",
+      "X", "(옛 트위터)", "GDPR", "미국", "뉴욕주", "형", "x", "y", "z", "a",
+      "b", "c", "k", "sb", "act", "ACT", "\t", "😀", "漢", "-", "*", "모델",
+      "출시", "정식", "년", "월", "호"};
+  uint64_t x = seed * 0x9E3779B97F4A7C15u + 1;
+  size_t n_tokens = sizeof tokens / sizeof *tokens;
+  size_t count = 50 + seed % 350, cap = 1, at = 0;
+  for (size_t i = 0; i < count; i++) cap += 20;
+  char *text = malloc(cap);
+  if (!text) abort();
+  for (size_t i = 0; i < count; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const char *tok = tokens[x % n_tokens];
+    size_t len = strlen(tok);
+    memcpy(text + at, tok, len);
+    at += len;
+  }
+  text[at] = '\0';
+  return text;
+}
+
+/* `unit` repeated n times, then `tail`. */
+static char *long_run_text(const char *unit, const char *tail, size_t n) {
+  size_t u = strlen(unit), t = strlen(tail);
+  char *text = malloc(n * u + t + 1);
+  if (!text) abort();
+  for (size_t i = 0; i < n; i++) memcpy(text + i * u, unit, u);
+  memcpy(text + n * u, tail, t + 1);
+  return text;
+}
+
+/* Appends the .txt files of dir to texts (up to cap). */
+static size_t add_article_texts(const char *dir, char **texts, size_t n,
+                                size_t cap) {
+  DIR *d = opendir(dir);
+  if (!d) return n;
+  struct dirent *ent;
+  while (n < cap && (ent = readdir(d))) {
+    size_t len = strlen(ent->d_name);
+    if (len < 4 || strcmp(ent->d_name + len - 4, ".txt") != 0) continue;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, ent->d_name);
+    char *text = unit_read_file(path, NULL);
+    if (text) texts[n++] = text;
+  }
+  closedir(d);
+  return n;
+}
+
+#define MAX_DIFF_TEXTS 256
+
+/* Crafted texts, random ones and the articles of the repository. */
+static size_t differential_texts(char **texts) {
+  static const char *const crafted[] = {
+      "법무부법 개인정보보호법안이 통과됐다. 보호법, 기본법의 협약과 "
+      "조약은 규정과 지침으로",
+      "- 법\n * 규정\n  -법안\n법\n\n법안법 법",
+      "EU AI Act and the Digital Services Act, the Clean\nAir Act; an act. "
+      "ACT Act the act acts",
+      "SB 1047, sb1047, HB 12, H.R. 5628 and S 123",
+      "「인공지능 기본법」 「법」 『저작권법』 「」 「\n법」",
+      "출처: 연합뉴스\n2024. 3. 13.\nhttps://example.com\n본문 법안",
+      "X(옛 트위터)와 메타, 기업 Nvidia(엔비디아) 회사 OpenAI",
+      "가가가가가가가가가가가가가가가가가가가가가가가가가가가가가가법 "
+      "가나다 라법마바법",
+      "😀법안 漢字법 가😀나법 😀😀협약",
+      "행정명령 14110호, 행정명령14110 호, AI 행정명령은",
+      "   12호 \n\n 3호\t\t9호",
+      "뉴욕주 형법과 EU 저작권법, 미국 데이터 기본법 및 개인정보 보호법",
+      "인공지능 발전과 신뢰 기반 조성 등에 관한 기본법은",
+      "abx법의 ca법 zz협약의 kkk협약 KK법",
+      "법",
+      "",
+  };
+  size_t n = 0;
+  for (size_t i = 0; i < sizeof crafted / sizeof *crafted; i++)
+    texts[n++] = strdup(crafted[i]);
+  for (uint64_t seed = 1; seed <= 80; seed++) texts[n++] = random_text(seed);
+  /* Runs longer than a walk reads (REGEX_WALK_MAX_BYTES). */
+  texts[n++] = long_run_text(" ", "12호 5호\n 법", REGEX_WALK_MAX_BYTES + 7);
+  texts[n++] = long_run_text("a", " Act 가법", REGEX_WALK_MAX_BYTES + 3);
+  texts[n++] = long_run_text("가", "법안 법", REGEX_WALK_MAX_BYTES / 3 + 5);
+  n = add_article_texts("tests/articles", texts, n, MAX_DIFF_TEXTS);
+  n = add_article_texts("examples/articles", texts, n, MAX_DIFF_TEXTS);
+  return n;
+}
+
+TEST(engine_triggered_search_equals_full_scan) {
+  static const struct {
+    const char *re;
+    bool caseless;
+  } pats[] = {
+      /* the benchmark's law patterns */
+      {"「[^」\\n]{1,40}」", false},
+      {"『[^』\\n]{1,40}』", false},
+      {"\\b(?:SB|HB|AB|HR|S)\\s?\\d{2,5}\\b", false},
+      {"[\\p{Hangul}A-Za-z0-9·]{2,20}\\s?(?:법안|법|협약|조약|규정|지침)"
+       "(?=[\\s,.)'’”]|$|[은는이가을를의에도와과로])",
+       false},
+      {"\\b(?:GDPR|DSA|DMA|CCPA|COPPA)\\b", false},
+      {"\\b[A-Z][A-Za-z]+ (?:Act|Bill|Convention|Treaty|Directive|"
+       "Regulation)\\b",
+       false},
+      {"행정명령\\s?\\d*호?", false},
+      /* overlaps, a literal inside the class run, lookbehind, \b */
+      {"[가-힣]{2,4}(?:법|법무부)", false},
+      {"[가-힣A-Za-z]{0,6}법(?<=[가-힣]법)", false},
+      {"(?<=\\s)[가-힣]{1,5}법", false},
+      {"[가-힣]{2,}(?:법|법안)(?=[은는이가]|\\s|$)", false},
+      {"(?<![가-힣])[가-힣]{2,12}(?:보호|기본)법(?![가-힣])", false},
+      {"\\w{1,5}(?:법안|법\\d)", false},
+      {"\\b\\w+ (?:Act|Bill)\\b", false},
+      {"\\b[A-Za-z]{2,10} Act\\b", false},
+      /* empty-able and unbounded prefixes, large counts */
+      {"[가-힣]*(?:법|법안)\\b", false},
+      {"\\s*\\d{0,3}호\\b", false},
+      {"x*y*z*법", false},
+      {"[가-힣]{1,64}법", false},
+      {"\\d{1,4}\\s?(?:년|월)(?=\\s)", false},
+      /* classes: ranges, negation, properties, `.` */
+      {"[^\\s]{1,8}법", false},
+      {"[^「」\\n]{1,10}법안", false},
+      {"[a-c]{2,3}[x-z]?(?:법|협약)의", false},
+      {"\\p{Hangul}{1,3}·?\\p{Hangul}{0,3}법", false},
+      {"[\\p{L}\\p{N}]{2,8}(?:협약|조약)", false},
+      {".{1,10}법안", false},
+      {"(?s).{1,10}법안", false},
+      /* multi-line, carried options */
+      {"(?m)^\\s{0,3}[-*]\\s?(?:법|규정)", false},
+      {"(?m)^[ \\t]*(?:출처|자료)[ \\t]*[:：][^\\n]*", false},
+      /* caseless */
+      {"[a-z]{2,10} act\\b", true},
+      {"[A-Z][a-z]+ (?:act|treaty)", true},
+      {"k{1,3}(?:법|협약)", true},
+      {"[^a-z]{2,5}법", true},
+      /* suffix only, and fallbacks */
+      {"(?:ab)?\\s?법안(?=\\s)", false},
+      {"\\d(?:법안|협약){1,3}", false},
+  };
+  char *texts[MAX_DIFF_TEXTS];
+  size_t n = differential_texts(texts);
+  diff_stats st = {0};
+  for (size_t i = 0; i < sizeof pats / sizeof *pats; i++)
+    differential(pats[i].re, pats[i].caseless, texts, n, &st);
+  /* The default rule pack's regexes, whatever their role. */
+  bunryu_builder *pack = bunryu_builder_new();
+  int rc = bunryu_builder_load_rules(pack, "rules");
+  unit_check(rc == BUNRYU_OK, __FILE__, __LINE__, "rules",
+             bunryu_builder_error(pack));
+  for (size_t i = 0; rc == BUNRYU_OK && i < pack->n_pats; i++)
+    differential(pack->pats[i].source,
+                 (pack->pats[i].flags & BUNRYU_RE_CASELESS) != 0, texts, n,
+                 &st);
+  CHECK(pack->n_pats >= 20);
+  bunryu_builder_free(pack);
+  /* The comparisons exercised the split, on most texts. */
+  CHECK(st.split >= 25);
+  CHECK(st.compared >= st.patterns * (int)n * 3 / 4);
+  if (getenv("DIFF_STATS"))
+    printf("  differential: %d patterns (%d split), %zu texts, %d compared\n",
+           st.patterns, st.split, n, st.compared);
+  for (size_t i = 0; i < n; i++) free(texts[i]);
 }

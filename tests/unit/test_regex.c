@@ -844,3 +844,362 @@ TEST(regex_analyze_is_sound_on_samples) {
   }
   regex_scratch_free(s);
 }
+
+/* ======================================================================
+** Analysis: the split at the literal's item
+** ==================================================================== */
+
+/* "item{min,max}" for each step, space-separated ("{min,}" unbounded). */
+static void steps_text(const regex_info *info, char *out, size_t cap) {
+  size_t at = 0;
+  out[0] = '\0';
+  for (size_t i = 0; i < info->n_steps && at < cap; i++) {
+    const regex_step *s = &info->steps[i];
+    char max[32] = "";
+    if (s->max != REGEX_UNBOUNDED) snprintf(max, sizeof max, "%zu", s->max);
+    at += (size_t)snprintf(out + at, cap - at, "%s%s{%zu,%s}", i ? " " : "",
+                           s->item, s->min, max);
+  }
+}
+
+/* The split of pattern: its suffix (NULL: none), whether it walks, and
+   its steps as steps_text writes them. */
+static void check_split(const char *pattern, bool caseless,
+                        const char *suffix, bool walk, const char *steps,
+                        int line) {
+  regex_info info = analyze(pattern, caseless);
+  char got[512];
+  steps_text(&info, got, sizeof got);
+  bool ok = (suffix ? info.suffix && strcmp(info.suffix, suffix) == 0
+                    : info.suffix == NULL) &&
+            info.walk == walk && strcmp(got, steps) == 0;
+  char detail[1024];
+  snprintf(detail, sizeof detail, "suffix %s, walk %d, steps \"%s\"",
+           info.suffix ? info.suffix : "(none)", info.walk, got);
+  unit_check(ok, __FILE__, line, pattern, detail);
+  info_free(&info);
+}
+
+#define LAW_KOREAN                                                          \
+  "[\\p{Hangul}A-Za-z0-9·]{2,20}\\s?(?:법안|법|협약|조약|규정|지침)"        \
+  "(?=[\\s,.)'’”]|$|[은는이가을를의에도와과로])"
+#define LAW_ENGLISH                                                         \
+  "\\b[A-Z][A-Za-z]+ (?:Act|Bill|Convention|Treaty|Directive|Regulation)\\b"
+
+TEST(regex_split_law_patterns) {
+  check_split(LAW_KOREAN, false,
+              "(?:법안|법|협약|조약|규정|지침)"
+              "(?=[\\s,.)'’”]|$|[은는이가을를의에도와과로])",
+              true, "[\\p{Hangul}A-Za-z0-9·]{2,20} \\s{0,1}", __LINE__);
+  check_split(LAW_ENGLISH, false,
+              " (?:Act|Bill|Convention|Treaty|Directive|Regulation)\\b", true,
+              "[A-Z]{1,1} [A-Za-z]{1,}", __LINE__);
+  /* The literal begins every match: nothing comes before it. */
+  check_split("「[^」\\n]{1,40}」", false, NULL, false, "", __LINE__);
+  check_split("\\b(?:SB|HB|AB|HR|S)\\s?\\d{2,5}\\b", false, NULL, false, "",
+              __LINE__);
+  check_split("\\b(?:GDPR|DSA|DMA|CCPA|COPPA)\\b", false, NULL, false, "",
+              __LINE__);
+  check_split("행정명령\\s?\\d*호?", false, NULL, false, "", __LINE__);
+}
+
+TEST(regex_split_suffix_and_steps) {
+  /* The literal run reaches the end of the pattern: a trigger is a whole
+     string of the suffix, whose check could never fail. */
+  check_split("「[^」\\n]{1,60}(?:법|법률|령|규칙|협약)」", false, NULL, true,
+              "「{1,1} [^」\\n]{1,60}", __LINE__);
+  /* A non-exact alternation at the end can fail. */
+  check_split("\\w{1,5}(?:법안|법\\d)", false, "(?:법안|법\\d)", true,
+              "\\w{1,5}", __LINE__);
+  /* A zero-width item begins the literal's run; the lookbehind before
+     the prefix adds no step. */
+  check_split("(?<![가-힣])[가-힣]{2,4}\\b법", false, "\\b법", true,
+              "[가-힣]{2,4}", __LINE__);
+  /* Options set before an item are written before it. */
+  check_split("(?m)^[ \\t]*(?:출처|자료)[ \\t]*:", false,
+              "(?m)(?:출처|자료)[ \\t]*:", true, "(?m)[ \\t]{0,}", __LINE__);
+  check_split("(?s)a.{0,3}법안\\b", false, "(?s)법안\\b", true,
+              "(?s)a{1,1} (?s).{0,3}", __LINE__);
+  /* Caseless: the same split; the steps are compiled caseless. */
+  check_split("[a-z]{2,10} act\\b", true, " act\\b", true, "[a-z]{2,10}",
+              __LINE__);
+  /* A maximum beyond what a walk counts is fine, a minimum is not. */
+  check_split("\\w{2,100}법안\\b", false, "법안\\b", true, "\\w{2,100}",
+              __LINE__);
+  check_split("\\w{64,70}법안\\b", false, "법안\\b", false, "", __LINE__);
+}
+
+TEST(regex_split_prefix_without_walk) {
+  /* A group, \R (two characters) or too many steps: the suffix only. */
+  check_split("(?:ab)?\\s?법안(?=\\s)", false, "법안(?=\\s)", false, "",
+              __LINE__);
+  check_split("a\\R법안\\b", false, "법안\\b", false, "", __LINE__);
+  char many[256] = "";
+  for (int i = 0; i < REGEX_WALK_MAX_STEPS + 1; i++) strcat(many, "\\d?");
+  strcat(many, "법안\\b");
+  check_split(many, false, "법안\\b", false, "", __LINE__);
+}
+
+TEST(regex_split_falls_back) {
+  /* Top-level alternation, \G, a literal that may lie in a later
+     repetition or inside a group: no split. */
+  check_split("foo\\d+|\\w+bar", false, NULL, false, "", __LINE__);
+  check_split("\\w{0,3}\\G법안", false, NULL, false, "", __LINE__);
+  check_split("\\d(?:법안|협약){1,3}", false, NULL, false, "", __LINE__);
+  check_split("(?<n>\\w{1,5}법)", false, NULL, false, "", __LINE__);
+  check_split("\\w{1,5}(?:x\\d법|법)", false, NULL, false, "", __LINE__);
+  /* Syntax the analysis gives up on. */
+  check_split("(\\w)\\1법안", false, NULL, false, "", __LINE__);
+  check_split("\\w{1,3}(?(1)법|안)", false, NULL, false, "", __LINE__);
+  check_split("\\w{1,3}(*SKIP)법안", false, NULL, false, "", __LINE__);
+}
+
+TEST(regex_split_out_of_memory_is_clean) {
+  for (long k = 0; k < 60; k++) {
+    counting c = {0, 0, k};
+    mem m = counting_mem(&c);
+    regex_info info;
+    int rc = regex_analyze(&m, "(?m)^[ \\t]*(?:출처|자료)[ \\t]*:", false,
+                           &info);
+    CHECK(rc == BUNRYU_OK || rc == BUNRYU_ENOMEM);
+    if (rc == BUNRYU_ENOMEM) CHECK(!info.suffix && !info.steps);
+    regex_info_free(&m, &info);
+    CHECK_INT(c.live, 0);
+  }
+}
+
+/* ======================================================================
+** Anchored matching
+** ==================================================================== */
+
+TEST(regex_match_at_is_anchored_and_sees_before) {
+  mem m = mem_default();
+  regex *re = NULL;
+  char err[128];
+  size_t off;
+  CHECK_INT(regex_compile_anchored(&m, "(?<=[가-힣])(?:법안|법)(?=[\\s,.]|$)",
+                                   false, &re, NULL, err, sizeof err, &off),
+            BUNRYU_OK);
+  regex_scratch *s = regex_scratch_new(&m, NULL);
+  const char *t = "방법을 보호법, 법안.";
+  size_t len = strlen(t);
+  CHECK_INT(regex_match_at(re, s, t, len, 3), 0);  /* 법을: no */
+  CHECK_INT(regex_match_at(re, s, t, len, 16), 1); /* 보호법, */
+  CHECK_INT(regex_match_at(re, s, t, len, 0), 0);  /* not at 방 */
+  CHECK_INT(regex_match_at(re, s, t, len, 21), 0); /* 법안 after a space */
+  CHECK_INT(regex_match_at(re, s, t, len, 17), 0); /* inside 법 */
+  CHECK_INT(regex_match_at(re, s, t, len, len + 1), BUNRYU_EINVAL);
+  regex_scratch_free(s);
+  regex_free(re);
+}
+
+TEST(regex_match_at_hits_limits) {
+  mem m = mem_default();
+  regex *re = NULL;
+  CHECK_INT(regex_compile_anchored(&m, "(x+x+)+y", false, &re, NULL, NULL, 0,
+                                   NULL),
+            BUNRYU_OK);
+  regex_scratch *s = regex_scratch_new(&m, NULL);
+  char text[256];
+  memset(text, 'x', 200);
+  strcpy(text + 200, "zy");
+  CHECK_INT(regex_match_at(re, s, text, strlen(text), 0), BUNRYU_ELIMIT);
+  regex_scratch_free(s);
+  regex_free(re);
+}
+
+/* ======================================================================
+** The characters of an item, asked of PCRE2
+** ==================================================================== */
+
+static bool in_ranges(const uint32_t *r, size_t n, uint32_t cp) {
+  for (size_t i = 0; i < n; i++)
+    if (cp >= r[2 * i] && cp < r[2 * i + 1]) return true;
+  return false;
+}
+
+/* Whether item (caseless or not) matches each of yes[] and none of no[]
+   (both 0-terminated, but a leading 0 in yes[] stands for U+0000). */
+static void check_item(regex_probe *p, const char *item, bool caseless,
+                       const uint32_t *yes, const uint32_t *no, int line) {
+  uint32_t *r = NULL;
+  size_t n = 0;
+  int rc = regex_probe_ranges(p, item, caseless, &r, &n);
+  unit_check(rc == BUNRYU_OK, __FILE__, line, item, "probe failed");
+  for (size_t i = 0; yes[i] || i == 0; i++) {
+    char d[64];
+    snprintf(d, sizeof d, "U+%04X should match", (unsigned)yes[i]);
+    unit_check(in_ranges(r, n, yes[i]), __FILE__, line, item, d);
+  }
+  for (size_t i = 0; no[i]; i++) {
+    char d[64];
+    snprintf(d, sizeof d, "U+%04X should not match", (unsigned)no[i]);
+    unit_check(!in_ranges(r, n, no[i]), __FILE__, line, item, d);
+  }
+  mem m = mem_default();
+  mem_free(&m, r, 2 * n * sizeof *r);
+}
+
+#define U32S(...) ((const uint32_t[]){__VA_ARGS__, 0})
+
+TEST(regex_probe_ranges_are_pcre2s) {
+  mem m = mem_default();
+  regex_probe *p = regex_probe_new(&m);
+  CHECK(p != NULL);
+  uint32_t *r = NULL;
+  size_t n = 0;
+  CHECK_INT(regex_probe_ranges(p, "[a-c]", false, &r, &n), BUNRYU_OK);
+  CHECK_SIZE(n, 1);
+  CHECK(r[0] == 'a' && r[1] == 'd');
+  mem_free(&m, r, 2 * n * sizeof *r);
+  /* Negation: everything else, up to the end of the BMP. */
+  CHECK_INT(regex_probe_ranges(p, "[^a]", false, &r, &n), BUNRYU_OK);
+  CHECK_SIZE(n, 2);
+  CHECK(r[0] == 0 && r[1] == 'a' && r[2] == 'b' && r[3] == 0x10000);
+  mem_free(&m, r, 2 * n * sizeof *r);
+  check_item(p, "\\p{Hangul}", false, U32S(0xAC00, 0xD7A3, 0x3131, 0x1100),
+             U32S('a', 0x4E00, ' '), __LINE__);
+  check_item(p, "k", true, U32S('k', 'K', 0x212A), U32S('j', 'l'), __LINE__);
+  check_item(p, "[a-z]", true, U32S('Q', 's', 0x017F, 0x212A), U32S('0'),
+             __LINE__);
+  check_item(p, ".", false, U32S(0, 'a', 0xFFFD), U32S('\n'), __LINE__);
+  check_item(p, "(?s).", false, U32S('\n', 'a'), U32S(0), __LINE__);
+  check_item(p, "\\s", false, U32S('\n', ' ', 0x3000, 0x00A0), U32S('a'),
+             __LINE__);
+  check_item(p, "\\d", false, U32S('7', 0x0660, 0xFF10), U32S('a'), __LINE__);
+  check_item(p, "[^」\\n]", false, U32S('a', 0x300C), U32S('\n', 0x300D),
+             __LINE__);
+  /* Not one character. */
+  CHECK_INT(regex_probe_ranges(p, "(?:a|)", false, &r, &n), BUNRYU_EINVAL);
+  CHECK(r == NULL && n == 0);
+  CHECK_INT(regex_probe_ranges(p, "[a", false, &r, &n), BUNRYU_ERULE);
+  regex_probe_free(p);
+}
+
+/* ======================================================================
+** The reverse walk
+** ==================================================================== */
+
+/* A walk over the steps of pattern's split. */
+static regex_walk *walk_of(regex_probe *p, const char *pattern,
+                           bool caseless) {
+  mem m = mem_default();
+  regex_info info = analyze(pattern, caseless);
+  regex_walk *w = NULL;
+  unit_check(info.walk, __FILE__, __LINE__, pattern, "no walk");
+  int rc = regex_walk_new(&m, p, info.steps, info.n_steps, caseless, &w);
+  unit_check(rc == BUNRYU_OK && w, __FILE__, __LINE__, pattern, "walk_new");
+  info_free(&info);
+  return w;
+}
+
+/* Walks back from the byte offset of `at` (a substring of text). */
+static bool walk_at(const regex_walk *w, const char *text, const char *at,
+                    size_t floor, size_t *lo, size_t *hi) {
+  const char *q = strstr(text, at);
+  return regex_walk_starts(w, text, floor, (size_t)(q - text), lo, hi);
+}
+
+TEST(regex_walk_bounds_law_starts) {
+  mem m = mem_default();
+  regex_probe *p = regex_probe_new(&m);
+  regex_walk *w = walk_of(p, LAW_KOREAN, false);
+  size_t lo, hi;
+  /* One space, then two to twenty class characters. */
+  const char *t = "그는 개인정보 보호법을";
+  CHECK(walk_at(w, t, "법을", 0, &lo, &hi));
+  CHECK_SIZE(lo, strlen("그는 개인정보 "));
+  CHECK_SIZE(hi, lo);
+  t = "x 개인정보보호법";
+  CHECK(walk_at(w, t, "법", 0, &lo, &hi));
+  CHECK_SIZE(lo, 2);
+  CHECK_SIZE(hi, strlen("x 개인정보"));
+  t = "정보 보호 법";
+  CHECK(walk_at(w, t, "법", 0, &lo, &hi));
+  CHECK_SIZE(lo, strlen("정보 "));
+  CHECK_SIZE(hi, lo);
+  /* Too short a run: no start at all. */
+  CHECK(!walk_at(w, "좋은 방법", "법", 0, &lo, &hi));
+  CHECK(!walk_at(w, "법", "법", 0, &lo, &hi));
+  /* The floor cuts the run short. */
+  t = "개인정보보호법";
+  CHECK(walk_at(w, t, "법", 6, &lo, &hi));
+  CHECK_SIZE(lo, 6);
+  CHECK_SIZE(hi, 12);
+  CHECK(!walk_at(w, t, "법", 13, &lo, &hi));
+  /* At most twenty characters. */
+  char long_run[128] = "";
+  for (int i = 0; i < 25; i++) strcat(long_run, "가");
+  strcat(long_run, "법");
+  CHECK(walk_at(w, long_run, "법", 0, &lo, &hi));
+  CHECK_SIZE(lo, 5 * 3);
+  CHECK_SIZE(hi, 23 * 3);
+  regex_walk_free(w);
+  regex_probe_free(p);
+}
+
+TEST(regex_walk_unbounded_and_empty_prefixes) {
+  mem m = mem_default();
+  regex_probe *p = regex_probe_new(&m);
+  size_t lo, hi;
+  /* \b and the unbounded [A-Za-z]+ after [A-Z]. */
+  regex_walk *w = walk_of(p, LAW_ENGLISH, false);
+  const char *t = "the EU AI Act";
+  CHECK(walk_at(w, t, " Act", 0, &lo, &hi));
+  CHECK_SIZE(lo, 7);
+  CHECK_SIZE(hi, 7);
+  CHECK(walk_at(w, "Digital Services Act", " Act", 0, &lo, &hi));
+  CHECK_SIZE(lo, 8); /* the capital's run: "Services" */
+  CHECK_SIZE(hi, 8);
+  CHECK(!walk_at(w, "an act", " act", 0, &lo, &hi));
+  /* Past REGEX_WALK_MAX_BYTES the walk settles for its floor. */
+  size_t n = REGEX_WALK_MAX_BYTES + 100;
+  char *big = malloc(n + 5);
+  memset(big, 'a', n);
+  big[0] = 'A';
+  strcpy(big + n, " Act");
+  CHECK(regex_walk_starts(w, big, 0, n, &lo, &hi));
+  CHECK_SIZE(lo, 0);
+  CHECK(hi <= n - 2);
+  free(big);
+  regex_walk_free(w);
+  /* A prefix that may be empty accepts the trigger itself. */
+  w = walk_of(p, "\\d*(?:법안|협약)\\b", false);
+  CHECK(walk_at(w, "제12법안", "법안", 0, &lo, &hi));
+  CHECK_SIZE(lo, 3);
+  CHECK_SIZE(hi, 5);
+  CHECK(walk_at(w, "법안", "법안", 0, &lo, &hi));
+  CHECK_SIZE(lo, 0);
+  CHECK_SIZE(hi, 0);
+  regex_walk_free(w);
+  /* Characters beyond the BMP count as members of every set. */
+  w = walk_of(p, "[a-z]{1,3}(?:법안|협약)\\b", false);
+  CHECK(walk_at(w, "\xF0\x9F\x98\x80" "법안", "법안", 0, &lo, &hi));
+  CHECK_SIZE(lo, 0);
+  /* Bytes that are not UTF-8 cannot be counted: the floor. */
+  CHECK(walk_at(w, "ab\x80\x80\x80\x80" "c법안", "법안", 1, &lo, &hi));
+  CHECK_SIZE(lo, 1);
+  CHECK_SIZE(hi, 6);
+  regex_walk_free(w);
+  regex_probe_free(p);
+}
+
+TEST(regex_walk_out_of_memory_is_clean) {
+  regex_info info = analyze(LAW_KOREAN, false);
+  for (long k = 0; k < 80; k++) {
+    counting c = {0, 0, k};
+    mem m = counting_mem(&c);
+    regex_probe *p = regex_probe_new(&m);
+    regex_walk *w = NULL;
+    if (p) {
+      int rc = regex_walk_new(&m, p, info.steps, info.n_steps, false, &w);
+      CHECK(rc == BUNRYU_OK || rc == BUNRYU_ENOMEM);
+      CHECK((rc == BUNRYU_OK) == (w != NULL));
+      CHECK(regex_walk_memory(w) > 0 || !w);
+    }
+    regex_walk_free(w);
+    regex_probe_free(p);
+    CHECK_INT(c.live, 0);
+  }
+  info_free(&info);
+}
