@@ -159,7 +159,6 @@ static bool begins_with_kept(const regex_info *info, size_t i) {
 /* What building the automaton carries from one pattern to the next. */
 typedef struct matcher_build {
   lit_builder *lb;
-  size_t cap_triggers;
   regex_probe *probe; /* made for the first walk, freed at the end */
 } matcher_build;
 
@@ -228,7 +227,7 @@ static int add_triggers(bunryu_engine *e, matcher_build *mb, int pi) {
                     memcmp(norm, info.lits[i], len) == 0;
       int32_t sid = lit_builder_add(mb->lb, norm, len);
       if (sid < 0 ||
-          mem_grow(&e->m, (void **)&e->triggers, &mb->cap_triggers,
+          mem_grow(&e->m, (void **)&e->triggers, &e->cap_triggers,
                    e->n_triggers + 1, sizeof *e->triggers) < 0) {
         rc = BUNRYU_ENOMEM;
       } else {
@@ -289,7 +288,7 @@ static int collect_unfiltered(bunryu_engine *e) {
 }
 
 static int build_matcher(bunryu_engine *e) {
-  matcher_build mb = {lit_builder_new(&e->m), 0, NULL};
+  matcher_build mb = {lit_builder_new(&e->m), NULL};
   if (!mb.lb) return BUNRYU_ENOMEM;
   int rc = BUNRYU_OK;
   for (size_t i = 0; i < e->n_lits && rc == BUNRYU_OK; i++) {
@@ -362,7 +361,7 @@ static void free_engine(bunryu_engine *e) {
            (e->n_lits + e->n_triggers) * sizeof *e->owner_list);
   for (size_t i = 0; i < e->n_triggers; i++)
     mem_free(m, e->triggers[i].text, e->triggers[i].len + 1);
-  mem_free(m, e->triggers, e->n_triggers * sizeof *e->triggers);
+  mem_free(m, e->triggers, e->cap_triggers * sizeof *e->triggers);
   mem_free(m, e->always_patterns, e->n_always * sizeof(int));
   mem_free(m, e->ignore_patterns, e->n_ignore * sizeof(int));
   mem_free(m, e->aliases, e->n_aliases * sizeof *e->aliases);

@@ -132,7 +132,7 @@ struct bunryu_engine {
   uint32_t *owner_start; /* n_strings + 1 offsets into owner_list */
   uint32_t *owner_list;  /* values < n_lits: a literal; else n_lits + trigger */
   size_t n_strings;
-  trigger *triggers; size_t n_triggers;
+  trigger *triggers; size_t n_triggers, cap_triggers;
   int *always_patterns; size_t n_always; /* non-prefiltered, non-ignore */
   int *ignore_patterns; size_t n_ignore;
   bool has_caseless; /* some literal or regex needs the NFKC_CF text */

@@ -551,13 +551,15 @@ TEST(engine_json_error_record) {
 typedef struct counting {
   long live;       /* blocks not yet freed */
   long budget;     /* allocations left before failing; < 0: unlimited */
+  long long bytes; /* sizes given minus sizes taken back (osize) */
 } counting;
 
+/* The hook's contract: osize is the size the block was given. Summing what
+   goes out and what comes back checks that the library keeps it. */
 static void *counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   counting *c = ud;
-  (void)osize;
   if (nsize == 0) {
-    if (ptr) c->live--;
+    if (ptr) c->live--, c->bytes -= (long long)osize;
     free(ptr);
     return NULL;
   }
@@ -565,6 +567,7 @@ static void *counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   if (c->budget > 0) c->budget--;
   void *p = realloc(ptr, nsize);
   if (p && !ptr) c->live++;
+  if (p) c->bytes += (long long)nsize - (ptr ? (long long)osize : 0);
   return p;
 }
 
@@ -595,15 +598,16 @@ static int run_with_budget(counting *c) {
 }
 
 TEST(engine_allocator_hook_sees_everything_freed) {
-  counting c = {0, -1};
+  counting c = {0, -1, 0};
   CHECK(run_with_budget(&c));
   CHECK_INT(c.live, 0);
+  CHECK_INT(c.bytes, 0); /* every free told the size it was given */
 }
 
 TEST(engine_allocation_failures_never_crash_or_leak) {
   int succeeded = 0;
   for (long budget = 0; budget < 400 && !succeeded; budget++) {
-    counting c = {0, budget};
+    counting c = {0, budget, 0};
     succeeded = run_with_budget(&c);
     if (c.live != 0) {
       char msg[64];
@@ -642,7 +646,7 @@ static int run_split_with_budget(counting *c) {
 TEST(engine_split_pattern_allocation_failures_are_clean) {
   int succeeded = 0;
   for (long budget = 0; budget < 1000 && !succeeded; budget++) {
-    counting c = {0, budget};
+    counting c = {0, budget, 0};
     succeeded = run_split_with_budget(&c);
     if (c.live != 0) {
       char msg[64];
