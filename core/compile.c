@@ -20,6 +20,13 @@ static char *dup_or_null(const mem *m, const char *s, bool *fail) {
   return d;
 }
 
+static bool has_ascii_letter(const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    if ((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z'))
+      return true;
+  return false;
+}
+
 /* Engine file names point into the engine's own copy of the file table. */
 static const char *remap_file(const bunryu_builder *b, const bunryu_engine *e,
                               const char *file) {
@@ -92,6 +99,9 @@ static int copy_literals(const bunryu_builder *b, bunryu_engine *e) {
     l->canonical = dup_or_null(&e->m, src->canonical, &fail);
     l->loc = remap_loc(b, e, src->loc);
     if (l->flags & BUNRYU_LIT_CASELESS) e->has_caseless = true;
+    l->check_case = !(l->flags & BUNRYU_LIT_CASELESS) &&
+                    has_ascii_letter(src->text, src->len);
+    l->canonical_len = l->canonical ? strlen(l->canonical) : 0;
   }
   return fail ? BUNRYU_ENOMEM : BUNRYU_OK;
 }

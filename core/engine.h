@@ -44,6 +44,10 @@ typedef struct literal {
   unsigned zones;    /* BUNRYU_ZONE_* mask */
   unsigned flags;    /* BUNRYU_LIT_* */
   rule_loc loc;
+  /* Set at build: the automaton folds ASCII case, so an exact-case literal
+     holding an ASCII letter is compared with the text at each hit. */
+  bool check_case;
+  size_t canonical_len;
 } literal;
 
 enum pattern_role { PAT_CATEGORY = 0, PAT_ENTITY = 1, PAT_IGNORE = 2 };

@@ -324,8 +324,7 @@ static int literal_hit(lit_pass *p, const literal *l, uint32_t index,
   if (literal_uses_cf(l, g) != p->cf_pass) return BUNRYU_OK;
   const char *t = p->t->buf;
   /* The automaton folds ASCII case; exact-case literals are checked here. */
-  if (!(l->flags & BUNRYU_LIT_CASELESS) && memcmp(t + start, l->text, l->len))
-    return BUNRYU_OK;
+  if (l->check_case && memcmp(t + start, l->text, l->len)) return BUNRYU_OK;
   if (!boundary_ok(t, p->t->len, start, end, (l->flags & BUNRYU_LIT_WORD) != 0))
     return BUNRYU_OK;
   hit h = {0};
@@ -339,7 +338,7 @@ static int literal_hit(lit_pass *p, const literal *l, uint32_t index,
   h.seg = p->seg;
   if (l->kind == HIT_ENTITY) {
     h.name = l->canonical;
-    h.name_len = strlen(l->canonical);
+    h.name_len = l->canonical_len;
   }
   return push_hit(p->s, &h);
 }
