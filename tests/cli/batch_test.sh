@@ -484,6 +484,32 @@ check "memory: all 250000 documents" grep -q '"id": "m249999"' "$T/big.last"
 check "memory: stream much larger than the bound" [ "$mb" -ge 200 ]
 check "memory: peak RSS under 100 MB" [ "${rss:-999999}" -lt 102400 ]
 
+# Huge lines: the ring holds at most 64 MB of lines in flight, however
+# many slots are free. 40 lines of 6 MB with -j2 would otherwise fill 40
+# slots (240 MB). Rules without hooks, so that only the ring's memory and
+# the two documents being scanned count.
+cat > "$T/plain.lua" <<'LUA'
+category "policy" { keywords = { "국회", "법안" } }
+category "tech" { keywords = { "반도체", "인공지능" } }
+LUA
+python3 -c '
+import sys
+body = "국회는 규제 법안을 논의했다. 한빛전자 연구진은 인공지능 반도체를 소개했다. " * 56000
+for i in range(40):
+    sys.stdout.write("{\"id\": \"h%d\", \"title\": \"법안 %d\", \"text\": \"%s\"}\n" % (i, i, body))
+' > "$T/huge.jsonl"
+if [ -x /usr/bin/time ] && [ -z "${ASAN_OPTIONS:-}" ]; then
+  /usr/bin/time -v "$BIN" classify -r "$T/plain.lua" --no-timing --no-progress -j2 \
+    --max-bytes 8M --jsonl "$T/huge.jsonl" 2> "$T/time2.txt" > "$T/huge.out"
+  rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/time2.txt")
+  echo "     40 lines of $(($(wc -c < "$T/huge.jsonl") / 40000000)) MB, peak RSS ${rss:-?} kB"
+  check "memory: every huge line classified" [ "$(grep -c '"label": "policy"' "$T/huge.out")" = 40 ]
+  check "memory: huge lines held within the budget (RSS under 200 MB; 270 without it)" [ "${rss:-999999}" -lt 204800 ]
+else
+  echo "     (huge lines: RSS not measured under AddressSanitizer or without GNU time)"
+fi
+rm -f "$T/huge.jsonl"
+
 # ----------------------------------------------------------------------
 echo "batch: $PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]
