@@ -498,16 +498,19 @@ body = "국회는 규제 법안을 논의했다. 한빛전자 연구진은 인�
 for i in range(40):
     sys.stdout.write("{\"id\": \"h%d\", \"title\": \"법안 %d\", \"text\": \"%s\"}\n" % (i, i, body))
 ' > "$T/huge.jsonl"
-if [ -x /usr/bin/time ] && [ -z "${ASAN_OPTIONS:-}" ]; then
+# (AddressSanitizer's shadow memory and quarantine would be measured too)
+if [ -x /usr/bin/time ] && ! grep -q AddressSanitizer "$BIN"; then
   /usr/bin/time -v "$BIN" classify -r "$T/plain.lua" --no-timing --no-progress -j2 \
     --max-bytes 8M --jsonl "$T/huge.jsonl" 2> "$T/time2.txt" > "$T/huge.out"
   rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$T/time2.txt")
   echo "     40 lines of $(($(wc -c < "$T/huge.jsonl") / 40000000)) MB, peak RSS ${rss:-?} kB"
-  check "memory: every huge line classified" [ "$(grep -c '"label": "policy"' "$T/huge.out")" = 40 ]
   check "memory: huge lines held within the budget (RSS under 200 MB; 270 without it)" [ "${rss:-999999}" -lt 204800 ]
 else
+  "$BIN" classify -r "$T/plain.lua" --no-timing --no-progress -j2 \
+    --max-bytes 8M --jsonl "$T/huge.jsonl" 2> /dev/null > "$T/huge.out"
   echo "     (huge lines: RSS not measured under AddressSanitizer or without GNU time)"
 fi
+check "memory: every huge line classified" [ "$(grep -c '"label": "policy"' "$T/huge.out")" = 40 ]
 rm -f "$T/huge.jsonl"
 
 # ----------------------------------------------------------------------
