@@ -5,11 +5,18 @@
 # contexts" line makes any kind of error it does not parse count too. Last
 # line:
 #   "valgrind: N errors, N in JIT code only, N definitely lost bytes"
-/^==[0-9]+== [A-Z].*(uninitialised|Invalid|Mismatched|overlap|Syscall param|Source and destination)/ {
-  inblock = 1; frames = 0; unknown = 0; text = $0 "\n"; next
+# (The kind may begin the line: "Invalid read ...", "Conditional jump ...
+# uninitialised ...".)
+/^==[0-9]+== [A-Z]/ && /(uninitialised|Invalid|Mismatched|overlap|Syscall param|Source and destination)/ {
+  inblock = 1; inaddr = 0; frames = 0; unknown = 0; text = $0 "\n"; next
 }
+# Only the frames of the error itself count, not those of the block it
+# touches ("Address 0x... is N bytes inside a block ... alloc'd" and its
+# own stack): a JIT read past a subject the caller allocated is still JIT.
+inblock && /^==[0-9]+==  Address 0x/ { inaddr = 1; text = text $0 "\n"; next }
 inblock && /^==[0-9]+==    (at|by) / {
-  frames++; if ($0 ~ /: \?\?\?$/) unknown++; text = text $0 "\n"; next
+  if (!inaddr) { frames++; if ($0 ~ /: \?\?\?$/) unknown++ }
+  text = text $0 "\n"; next
 }
 inblock && /^==[0-9]+== *$/ {
   inblock = 0
