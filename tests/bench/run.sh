@@ -277,12 +277,12 @@ REPORT=$B/report.md
     echo "\`bunryu classify -j2 -\`: $STREAM_REC records in $STREAM_S s, peak RSS $RSS_MB MB."
     echo
   fi
-  echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -n 1);" \
+  echo "Machine: $(nproc) CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | sed -n 1p);" \
     "other processes kept $OTHER_CPUS of its $(nproc) CPUs busy during the timed rounds" \
     "(load average at the end: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null))."
-  echo "Tools: $([ $HAVE_RG = 1 ] && rg --version | head -n 1 || echo 'rg absent');" \
+  echo "Tools: $([ $HAVE_RG = 1 ] && rg --version | sed -n 1p || echo 'rg absent');" \
     "$([ $HAVE_YARA = 1 ] && echo "yara $(yara --version)" || echo 'yara absent');" \
-    "$("$BIN" --version 2>/dev/null | head -n 1 || echo '?')."
+    "$("$BIN" --version 2>/dev/null | sed -n 1p || echo '?')."
   echo
   echo "Commands (as timed):"
   echo
