@@ -41,7 +41,6 @@ double bunryu_result_category_score(const bunryu_result *r, size_t i) {
 
 static const unsigned zone_bit[3] = {BUNRYU_ZONE_TITLE, BUNRYU_ZONE_LEAD,
                                      BUNRYU_ZONE_BODY};
-static const char *const zone_name[3] = {"title", "lead", "body"};
 
 size_t bunryu_result_entity_count(const bunryu_result *r) {
   return r ? r->s->n_ents : 0;
@@ -281,6 +280,15 @@ static void put_score(jbuf *j, double v) {
   puts_(j, tmp);
 }
 
+/* A zone name as a JSON string: constants, no escaping to look for. */
+static void put_zone(jbuf *j, int zi) {
+  switch (zi) {
+  case 0: PUT_LIT(j, "\"title\""); break;
+  case 1: PUT_LIT(j, "\"lead\""); break;
+  default: PUT_LIT(j, "\"body\""); break;
+  }
+}
+
 static void put_categories(jbuf *j, const bunryu_result *r) {
   put(j, "[", 1);
   for (size_t i = 0; i < r->n_ranked; i++) {
@@ -314,7 +322,7 @@ static void put_entities(jbuf *j, const bunryu_result *r) {
     PUT_KEY(j, "count", false);
     put_size(j, x->count);
     PUT_KEY(j, "zone", false);
-    put_cstring(j, zone_name[x->zi]);
+    put_zone(j, x->zi);
     put(j, "}", 1);
   }
   put(j, "]", 1);
@@ -335,7 +343,7 @@ static void put_evidence(jbuf *j, const bunryu_result *r) {
     PUT_KEY(j, "term", false);
     put_cstring(j, term);
     PUT_KEY(j, "zone", false);
-    put_cstring(j, zone_name[r->s->hits[i].zi]);
+    put_zone(j, r->s->hits[i].zi);
     PUT_KEY(j, "start", false);
     put_size(j, start);
     PUT_KEY(j, "end", false);
