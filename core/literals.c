@@ -455,6 +455,10 @@ size_t lit_matcher_memory(const lit_matcher *mt) {
          mt->n_patterns * (sizeof *mt->next_match + sizeof *mt->pattern_len);
 }
 
+const uint32_t *lit_matcher_pattern_lengths(const lit_matcher *mt) {
+  return mt ? mt->pattern_len : NULL;
+}
+
 size_t lit_matcher_pattern_len(const lit_matcher *mt, int32_t id) {
   if (!mt || id < 0 || (size_t)id >= mt->n_patterns) return 0;
   return mt->pattern_len[id];

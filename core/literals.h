@@ -46,6 +46,9 @@ size_t lit_matcher_memory(const lit_matcher *mt);
 
 /* Length in bytes of string id. */
 size_t lit_matcher_pattern_len(const lit_matcher *mt, int32_t id);
+/* The lengths of all patterns, indexed by id: for callbacks that need the
+   start of every hit (one load instead of a call). */
+const uint32_t *lit_matcher_pattern_lengths(const lit_matcher *mt);
 
 /*
 ** Called for every occurrence, overlapping ones included, in order of end

@@ -192,13 +192,23 @@ static int hits_room(bunryu_scanner *s, size_t more) {
   return BUNRYU_OK;
 }
 
-static int push_hit(bunryu_scanner *s, const hit *h) {
-  if (hits_room(s, 1) != BUNRYU_OK) return s->result.error;
+/* The next hit record, for the caller to fill; NULL (and the scan
+   failed) past the hit limit or out of memory. */
+static hit *new_hit(bunryu_scanner *s) {
+  if (hits_room(s, 1) != BUNRYU_OK) return NULL;
   if (s->n_hits == s->cap_hits &&
       mem_grow(&s->m, (void **)&s->hits, &s->cap_hits, s->n_hits + 1,
-               sizeof *s->hits) < 0)
-    return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
-  s->hits[s->n_hits++] = *h;
+               sizeof *s->hits) < 0) {
+    scan_fail(s, BUNRYU_ENOMEM, "out of memory");
+    return NULL;
+  }
+  return &s->hits[s->n_hits++];
+}
+
+static int push_hit(bunryu_scanner *s, const hit *h) {
+  hit *slot = new_hit(s);
+  if (!slot) return s->result.error;
+  *slot = *h;
   return BUNRYU_OK;
 }
 
@@ -293,7 +303,18 @@ typedef struct lit_pass {
   int seg;
   const norm_text *t;
   bool cf_pass; /* scanning g->cf rather than g->nfc */
+  const uint32_t *lens; /* the automaton's pattern lengths */
 } lit_pass;
+
+/* Offsets in a normalized text to input offsets; most documents need no
+   map at all (these run twice for every hit). */
+static inline size_t map_start(const norm_text *t, size_t pos) {
+  return t->n_edits ? norm_map_start(t, pos) : pos;
+}
+
+static inline size_t map_end(const norm_text *t, size_t pos) {
+  return t->n_edits ? norm_map_end(t, pos) : pos;
+}
 
 /* Which text a pattern runs on: the folded one for caseless patterns when
    it differs from the NFC text. */
@@ -310,7 +331,7 @@ static bool literal_uses_cf(const literal *l, const segment *g) {
 ** crosses from one zone into another (a hit must lie within its zone, as
 ** if each zone were scanned on its own).
 */
-static int span_zone(const segment *g, size_t start, size_t end) {
+static inline int span_zone(const segment *g, size_t start, size_t end) {
   int zi = segment_zone(g, start);
   return end > start && segment_zone(g, end - 1) != zi ? -1 : zi;
 }
@@ -327,20 +348,17 @@ static int literal_hit(lit_pass *p, const literal *l, uint32_t index,
   if (l->check_case && memcmp(t + start, l->text, l->len)) return BUNRYU_OK;
   if (!boundary_ok(t, p->t->len, start, end, (l->flags & BUNRYU_LIT_WORD) != 0))
     return BUNRYU_OK;
-  hit h = {0};
-  h.start = norm_map_start(p->t, start);
-  h.end = norm_map_end(p->t, end);
-  h.zi = span_zone(g, h.start, h.end);
-  if (h.zi < 0 || !(l->zones & zone_bit_of[h.zi])) return BUNRYU_OK;
-  h.kind = l->kind;
-  h.rule = (int)index;
-  h.owner = l->owner;
-  h.seg = p->seg;
-  if (l->kind == HIT_ENTITY) {
-    h.name = l->canonical;
-    h.name_len = l->canonical_len;
-  }
-  return push_hit(p->s, &h);
+  size_t in_s = map_start(p->t, start), in_e = map_end(p->t, end);
+  int zi = span_zone(g, in_s, in_e);
+  if (zi < 0 || !(l->zones & zone_bit_of[zi])) return BUNRYU_OK;
+  hit *h = new_hit(p->s);
+  if (!h) return p->s->result.error;
+  bool ent = l->kind == HIT_ENTITY;
+  *h = (hit){.kind = l->kind, .rule = (int)index, .owner = l->owner,
+             .zi = zi, .seg = p->seg, .start = in_s, .end = in_e,
+             .name = ent ? l->canonical : NULL,
+             .name_len = ent ? l->canonical_len : 0};
+  return BUNRYU_OK;
 }
 
 static int trigger_seen(lit_pass *p, const trigger *t, size_t start) {
@@ -353,7 +371,7 @@ static int trigger_seen(lit_pass *p, const trigger *t, size_t start) {
       memcmp(p->t->buf + start, t->text, t->len) != 0)
     return BUNRYU_OK;
   /* A match holding this literal lies in the literal's zone. */
-  int zi = segment_zone(p->g, norm_map_start(p->t, start));
+  int zi = segment_zone(p->g, map_start(p->t, start));
   if (!(pat->zones & zone_bit_of[zi])) return BUNRYU_OK;
   if (hits_room(s, 1) != BUNRYU_OK) return s->result.error;
   if (s->n_trigs == s->cap_trigs &&
@@ -367,7 +385,7 @@ static int trigger_seen(lit_pass *p, const trigger *t, size_t start) {
 static int on_literal(void *ud, int32_t sid, size_t end) {
   lit_pass *p = ud;
   const bunryu_engine *e = p->s->e;
-  size_t start = end - lit_matcher_pattern_len(e->matcher, sid);
+  size_t start = end - p->lens[sid];
   for (uint32_t k = e->owner_start[sid]; k < e->owner_start[sid + 1]; k++) {
     uint32_t o = e->owner_list[k];
     int rc = o < e->n_lits
@@ -380,7 +398,8 @@ static int on_literal(void *ud, int32_t sid, size_t end) {
 
 static int scan_literals(bunryu_scanner *s, int seg, bool cf_pass) {
   segment *g = &s->segs[seg];
-  lit_pass p = {s, g, seg, cf_pass ? &g->cf : &g->nfc, cf_pass};
+  lit_pass p = {s, g, seg, cf_pass ? &g->cf : &g->nfc, cf_pass,
+                lit_matcher_pattern_lengths(s->e->matcher)};
   lit_scan(s->e->matcher, p.t->buf, p.t->len, on_literal, &p);
   return s->result.error;
 }
@@ -426,8 +445,8 @@ static int pattern_match(bunryu_scanner *s, int seg, int pi,
                          size_t ge) {
   const pattern *p = &s->e->pats[pi];
   const segment *g = &s->segs[seg];
-  size_t in_s = norm_map_start(t, ms);
-  size_t in_e = norm_map_end(t, me);
+  size_t in_s = map_start(t, ms);
+  size_t in_e = map_end(t, me);
   if (p->role == PAT_IGNORE) {
     if (mem_grow(&s->m, (void **)&s->ignored, &s->cap_ignored,
                  s->n_ignored + 1, sizeof *s->ignored) < 0)
@@ -446,8 +465,8 @@ static int pattern_match(bunryu_scanner *s, int seg, int pi,
   if (p->role == PAT_ENTITY && gs != (size_t)-1 && ge > gs) {
     ms = gs;
     me = ge;
-    h.start = norm_map_start(t, gs);
-    h.end = norm_map_end(t, ge);
+    h.start = map_start(t, gs);
+    h.end = map_end(t, ge);
   }
   h.zi = span_zone(g, h.start, h.end);
   if (h.zi < 0 || !(p->zones & zone_bit_of[h.zi])) return BUNRYU_OK;
