@@ -651,6 +651,8 @@ typedef struct lanes {
   const lit_matcher *mt;
   const uint8_t *t;
   size_t from, w, n;
+  size_t end[LANES_MAX]; /* each window's end */
+  size_t room;           /* bytes every running lane has left */
   cursor c[LANES_MAX];
   bool done[LANES_MAX];    /* finished its window, or dropped */
   bool dropped[LANES_MAX]; /* its held buffer overflowed */
@@ -658,20 +660,13 @@ typedef struct lanes {
   held_hits held[LANES_MAX]; /* [0] unused: lane 0 reports directly */
 } lanes;
 
-static size_t lane_end(const lanes *l, size_t i) {
-  return l->from + (i + 1) * l->w;
-}
+static size_t lane_end(const lanes *l, size_t i) { return l->end[i]; }
 
 /* Two or four lanes in lock step, until one reaches a special state or
    its window's end. Not inlined: as leaves they keep the text pointers and
    states of all lanes in registers (inlined into the round, the four-lane
    loop spilled its pointers to the stack). */
-static size_t lockstep_room(const lanes *l) {
-  size_t n = SIZE_MAX;
-  for (size_t i = 0; i < l->n; i++)
-    if (lane_end(l, i) - l->c[i].pos < n) n = lane_end(l, i) - l->c[i].pos;
-  return n;
-}
+static size_t lockstep_room(const lanes *l) { return l->room; }
 
 __attribute__((noinline)) static void run_lockstep2(lanes *l) {
   const uint32_t *trans = l->mt->trans;
@@ -713,8 +708,20 @@ __attribute__((noinline)) static void run_lockstep4(lanes *l) {
   l->c[3].state = (uint32_t)s3 & ~SPECIAL_FLAG;
 }
 
-/* After a lock-step run: reports for the lanes in special states. Returns
-   lane 0's callback result; a held lane that overflows is dropped. */
+/* The room for the next lock-step run: what the lane with the least left
+   has, 0 once a lane is done. */
+static void update_room(lanes *l) {
+  l->room = SIZE_MAX;
+  for (size_t i = 0; i < l->n; i++) {
+    if (l->c[i].pos >= lane_end(l, i)) l->done[i] = true;
+    size_t left = l->done[i] ? 0 : lane_end(l, i) - l->c[i].pos;
+    if (left < l->room) l->room = left;
+  }
+}
+
+/* After a lock-step run: reports for the lanes in special states, then
+   the room left. Returns lane 0's callback result; a held lane that
+   overflows is dropped. */
 static int settle_lanes(lanes *l) {
   for (size_t i = 0; i < l->n; i++) {
     cursor *c = &l->c[i];
@@ -722,22 +729,17 @@ static int settle_lanes(lanes *l) {
       *c = settle(l->mt, l->t, lane_end(l, i), c->pos, c->state, &l->em[i]);
     if (c->rc && i == 0) return c->rc;
     if (c->rc) l->dropped[i] = l->done[i] = true;
-    if (c->pos >= lane_end(l, i)) l->done[i] = true;
   }
+  update_room(l);
   return 0;
-}
-
-static bool all_running(const lanes *l) {
-  for (size_t i = 0; i < l->n; i++)
-    if (l->done[i]) return false;
-  return true;
 }
 
 /* Runs the lanes over their windows: in lock step while all are running,
    then each alone to its window's end. */
 static int run_lanes(lanes *l) {
   int rc = 0;
-  while (rc == 0 && all_running(l)) {
+  update_room(l);
+  while (rc == 0 && l->room > 0) {
     if (l->n == 4) run_lockstep4(l);
     else run_lockstep2(l);
     rc = settle_lanes(l);
@@ -800,6 +802,7 @@ static int scan_lanes(lanes *l, size_t from, size_t w, size_t n,
                       uint32_t *state, lit_hit_fn on_hit, void *ud) {
   l->from = from, l->w = w, l->n = n;
   for (size_t i = 0; i < n; i++) {
+    l->end[i] = from + (i + 1) * w;
     l->held[i].n = l->held[i].next = 0;
     l->em[i] = (emitter){i ? EMIT_HOLD : EMIT_DIRECT, on_hit, ud,
                          i ? &l->held[i] : NULL, 0};
