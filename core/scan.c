@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "scan.h"
+#include "sort.h"
 
 /* ======================================================================
 ** Scanner lifetime
@@ -524,33 +525,6 @@ static int trigger_cmp(const void *a, const void *b) {
   return (x->pos > y->pos) - (x->pos < y->pos);
 }
 
-/*
-** Sorts a segment's triggers by pattern, then position. They come in the
-** automaton's order (by end), so each pattern's run is nearly sorted and
-** only the interleaving of patterns moves much: insertion sort, handing
-** over to qsort past a budget of moves so that no order costs O(n^2).
-** qsort (a merge sort with a malloc'd buffer in glibc) was 2.4% of the
-** benchmark's instructions.
-*/
-static void sort_triggers(trigger_hit *tr, size_t n) {
-  size_t budget = 16 * n + 64;
-  for (size_t i = 1; i < n; i++) {
-    if (trigger_cmp(&tr[i - 1], &tr[i]) <= 0) continue;
-    trigger_hit x = tr[i];
-    size_t j = i;
-    while (j > 0 && trigger_cmp(&tr[j - 1], &x) > 0) {
-      tr[j] = tr[j - 1];
-      j--;
-      if (--budget == 0) {
-        tr[j] = x;
-        qsort(tr, n, sizeof *tr, trigger_cmp);
-        return;
-      }
-    }
-    tr[j] = x;
-  }
-}
-
 /* The offset just after the last line feed in text[lo, pos), or lo. */
 static size_t line_start(const char *text, size_t lo, size_t pos) {
   while (pos > lo && text[pos - 1] != '\n') pos--;
@@ -678,7 +652,9 @@ static int run_patterns(bunryu_scanner *s, int seg, size_t trig_from) {
   }
   trigger_hit *tr = s->trigs ? s->trigs + trig_from : NULL;
   size_t n = s->n_trigs - trig_from;
-  if (n > 1) sort_triggers(tr, n);
+  /* In the automaton's order, each pattern's run is nearly sorted; only
+     the interleaving of patterns moves much. */
+  if (n > 1) sort_nearly_sorted(tr, n, sizeof *tr, trigger_cmp);
   for (size_t i = 0; i < n;) {
     size_t j = i;
     while (j < n && tr[j].pattern == tr[i].pattern) j++;

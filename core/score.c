@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "scan.h"
+#include "sort.h"
 
 /* ======================================================================
 ** Ignored spans
@@ -123,35 +124,10 @@ static size_t bucket_of(const bunryu_scanner *s, const hit *h) {
 }
 
 /*
-** Sorts a bucket's hits (all of one category, or all entities) into
-** category_order. They arrive nearly sorted (the automaton reports in
-** order of end, regex hits follow), so insertion sort is linear in
-** practice; past a budget of moves it hands over to qsort, so a hostile
-** order costs O(n log n), not O(n^2).
-*/
-static void sort_bucket(hit *a, size_t n) {
-  size_t budget = 16 * n + 64;
-  for (size_t i = 1; i < n; i++) {
-    if (category_order(&a[i - 1], &a[i]) <= 0) continue;
-    hit x = a[i];
-    size_t j = i;
-    while (j > 0 && category_order(&a[j - 1], &x) > 0) {
-      a[j] = a[j - 1];
-      j--;
-      if (--budget == 0) {
-        a[j] = x;
-        qsort(a, n, sizeof *a, category_order);
-        return;
-      }
-    }
-    a[j] = x;
-  }
-}
-
-/*
 ** category_order over all hits: a stable counting sort by bucket into the
 ** scratch buffer (which then becomes the hit array), then each bucket on
-** its own. qsort over every hit was 6% of a scan.
+** its own, nearly sorted already (the automaton reports in order of end,
+** regex hits follow). qsort over every hit was 6% of a scan.
 */
 static int sort_hits(bunryu_scanner *s) {
   size_t nb = s->e->n_cats + 1, n = s->n_hits;
@@ -173,7 +149,8 @@ static int sort_hits(bunryu_scanner *s) {
   s->sort_tmp = h;
   s->cap_sort_tmp = cap;
   for (size_t b = 0, from = 0; b < nb; b++) { /* start[b]: end of bucket b */
-    sort_bucket(s->hits + from, start[b] - from);
+    sort_nearly_sorted(s->hits + from, start[b] - from, sizeof *s->hits,
+                       category_order);
     from = start[b];
   }
   return BUNRYU_OK;
