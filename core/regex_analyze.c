@@ -313,6 +313,18 @@ static size_t utf8_char_len(const char *p, const char *end) {
   return n;
 }
 
+/* The literal character whose UTF-8 bytes begin at `start` in the
+   pattern: read past it into a leaf, or fail on bytes that are not one. */
+static void take_char(parser *P, node *x, const char *start) {
+  size_t n = utf8_char_len(start, P->end);
+  if (n == 0) {
+    P->fail = true;
+    return;
+  }
+  P->p = start + n;
+  leaf_char(P, x, start, n);
+}
+
 /* ======================================================================
 ** Character classes
 ** ==================================================================== */
@@ -563,14 +575,7 @@ static void parse_escape(parser *P, node *x) {
     leaf_char(P, x, &b, 1);
   } else if ((unsigned char)c >= 0x80 || !is_ascii_alnum(c)) {
     /* An escaped non-alphanumeric character stands for itself. */
-    const char *start = P->p - 1;
-    size_t n = utf8_char_len(start, P->end);
-    if (n == 0) {
-      P->fail = true;
-      return;
-    }
-    P->p = start + n;
-    leaf_char(P, x, start, n);
+    take_char(P, x, P->p - 1);
   } else {
     P->fail = true;
   }
@@ -719,13 +724,7 @@ static void parse_atom(parser *P, node *x, bool *quantifiable) {
   case '{': P->fail = true; return; /* nothing to repeat, or a literal '{' */
   default: break;
   }
-  size_t n = utf8_char_len(start, P->end);
-  if (n == 0) {
-    P->fail = true;
-    return;
-  }
-  P->p = start + n;
-  leaf_char(P, x, start, n);
+  take_char(P, x, start);
 }
 
 /* Reads a decimal count of a {m,n} quantifier; false when none. */
