@@ -958,6 +958,7 @@ static char *random_text(uint64_t seed) {
       "’", "”", "·", "「", "」", "『", "』", "AI", "Act", "EU", "Digital",
       "Services", "Convention", "on", "the", "Treaty", "Bill", "SB", "HB",
       "H.R.", "1047", "12", "2024", "행정명령", "14110", "호", "제", "출처",
+      "대통령령", "법률안", "협정", "규칙", "Code", "Charter", "Accord", "LD",
       ":", "https://", "example.com/a", "www.", "기업", "회사", "Nvidia",
       "X", "(옛 트위터)", "GDPR", "미국", "뉴욕주", "형", "x", "y", "z", "a",
       "b", "c", "k", "sb", "act", "ACT", "\t", "😀", "漢", "-", "*", "모델",
@@ -1027,6 +1028,8 @@ static size_t differential_texts(char **texts) {
       "가나다 라법마바법",
       "😀법안 漢字법 가😀나법 😀😀협약",
       "행정명령 14110호, 행정명령14110 호, AI 행정명령은",
+      "대통령령 제3호, 대통령령12 호, 무역협정은 신규칙 법률안이, LD 1234",
+      "The Clean Air Code and the Paris Charter, a Peace Accord",
       "   12호 \n\n 3호\t\t9호",
       "뉴욕주 형법과 EU 저작권법, 미국 데이터 기본법 및 개인정보 보호법",
       "인공지능 발전과 신뢰 기반 조성 등에 관한 기본법은",
@@ -1052,18 +1055,18 @@ TEST(engine_triggered_search_equals_full_scan) {
     const char *re;
     bool caseless;
   } pats[] = {
-      /* the benchmark's law patterns */
-      {"「[^」\\n]{1,40}」", false},
-      {"『[^』\\n]{1,40}』", false},
-      {"\\b(?:SB|HB|AB|HR|S)\\s?\\d{2,5}\\b", false},
-      {"[\\p{Hangul}A-Za-z0-9·]{2,20}\\s?(?:법안|법|협약|조약|규정|지침)"
+      /* law patterns of the benchmark's shapes (written here) */
+      {"「[^」\\n]{1,30}」", false},
+      {"『[^』\\n]{1,30}』", false},
+      {"\\b(?:SB|HB|LD|S)\\s?\\d{2,4}\\b", false},
+      {"[\\p{Hangul}A-Za-z0-9·]{2,16}\\s?(?:법률안|법|협정|규칙)"
        "(?=[\\s,.)'’”]|$|[은는이가을를의에도와과로])",
        false},
-      {"\\b(?:GDPR|DSA|DMA|CCPA|COPPA)\\b", false},
-      {"\\b[A-Z][A-Za-z]+ (?:Act|Bill|Convention|Treaty|Directive|"
-       "Regulation)\\b",
+      {"\\b(?:GDPR|AIA|PIPL|CPRA)\\b", false},
+      {"\\b[A-Z][A-Za-z]+ (?:Act|Code|Charter|"
+       "Accord)\\b",
        false},
-      {"행정명령\\s?\\d*호?", false},
+      {"대통령령\\s?\\d*호?", false},
       /* overlaps, a literal inside the class run, lookbehind, \b */
       {"[가-힣]{2,4}(?:법|법무부)", false},
       {"[가-힣A-Za-z]{0,6}법(?<=[가-힣]법)", false},
