@@ -14,9 +14,10 @@ PCRE2 a line); COMPANIES_TSV is canonical<TAB>alias ('#' comments). Writes:
   OUT_DIR/rules.yar             the same work for yara (see below)
 
 YARA cannot take the law regexes as they are: it matches bytes, has no
-\\p{Hangul}, no lookaround and no (?:...). They are translated by hand below
-(TRANSLATED_LAWS) into byte-level approximations; the approximation is
-documented in BENCHMARKS.md. Everything here is generated at run time into
+\\p{Hangul}, no lookaround and no (?:...). yara_regex below translates them
+into byte-level approximations, from the file as it is (a construct it does
+not know stops the staging with its name); the approximation is documented
+in BENCHMARKS.md. Everything here is generated at run time into
 the build folder and never committed."""
 import os
 import shutil
@@ -24,24 +25,106 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
-# law_patterns.txt as YARA regexes. Multi-byte characters are written as
-# their UTF-8 bytes; a Hangul syllable (U+AC00..U+D7A3) is approximated as
-# [\xea-\xed][\x80-\xbf]{2}; "[^」\n]{1,40}" (40 characters) becomes
-# "[^\n]{1,120}" (up to 120 bytes); lookaheads are dropped.
+# law_patterns.txt as YARA regexes, translated when the workload is staged.
+# Multi-byte characters are written as their UTF-8 bytes; a Hangul
+# syllable (U+AC00..U+D7A3) is approximated as [\xea-\xed][\x80-\xbf]{2};
+# a negated class loses its multi-byte members and its count is taken as
+# bytes, three a character ("[^」\n]{1,40}" becomes "[^\n]{1,120}");
+# (?:...) becomes (...); lookarounds are dropped.
 def _b(s):
     return "".join("\\x%02x" % c if c >= 0x80 else chr(c) for c in s.encode())
 
 HANGUL = r"[\xea-\xed][\x80-\xbf][\x80-\xbf]"
-TRANSLATED_LAWS = [
-    _b("「") + r"[^\n]{1,120}" + _b("」"),
-    _b("『") + r"[^\n]{1,120}" + _b("』"),
-    r"\b(SB|HB|AB|HR|S)\s?\d{2,5}\b",
-    "(" + HANGUL + r"|[A-Za-z0-9]|\xc2\xb7){2,20}\s?("
-    + "|".join(_b(w) for w in ["법안", "법", "협약", "조약", "규정", "지침"]) + ")",
-    r"\b(GDPR|DSA|DMA|CCPA|COPPA)\b",
-    r"\b[A-Z][A-Za-z]+ (Act|Bill|Convention|Treaty|Directive|Regulation)\b",
-    _b("행정명령") + r"\s?\d*(" + _b("호") + ")?",
-]
+
+
+def _yara_class(body):
+    """A [...] body as YARA text, and the bytes that stand for a character
+    in a count after it (1, or 3 for a negated class)."""
+    neg = body.startswith("^")
+    if neg:
+        body = body[1:]
+    alts, ascii_at, i = [], None, 0  # ASCII members merge into one [...]
+    while i < len(body):
+        if body.startswith(r"\p{Hangul}", i):
+            member, i = HANGUL, i + len(r"\p{Hangul}")
+        elif body.startswith(r"\p", i):
+            raise ValueError("no YARA form for %s in [%s]" % (body[i:i + 4], body))
+        elif ord(body[i]) >= 0x80:
+            if body[i + 1:i + 2] == "-" and i + 2 < len(body):
+                raise ValueError("no YARA form for the range in [%s]" % body)
+            member, i = _b(body[i]), i + 1
+        else:
+            n = 2 if body[i] == "\\" else 1
+            if ascii_at is None:
+                ascii_at = len(alts)
+                alts.append("")
+            alts[ascii_at] += body[i:i + n]
+            i += n
+            continue
+        if not neg:
+            alts.append(member)
+    if ascii_at is not None:
+        alts[ascii_at] = "[" + ("^" if neg else "") + alts[ascii_at] + "]"
+    if neg:
+        return alts[ascii_at] if ascii_at is not None else ".", 3
+    return (alts[0] if len(alts) == 1 else "(" + "|".join(alts) + ")"), 1
+
+
+def _group_end(p, i):
+    """The index of the ')' closing the group that opens at p[i]."""
+    depth = 0
+    while True:
+        if p[i] == "\\":
+            i += 2
+            continue
+        if p[i] == "[":
+            i = p.index("]", i + 2) + 1
+            continue
+        depth += {"(": 1, ")": -1}.get(p[i], 0)
+        if depth == 0:
+            return i
+        i += 1
+
+
+def yara_regex(p):
+    """A PCRE2 law pattern as a YARA byte regex (see above); ValueError for
+    what has no YARA form here."""
+    out, i, scale = [], 0, 1
+    while i < len(p):
+        c = p[i]
+        if p.startswith(("(?=", "(?!", "(?<=", "(?<!"), i):
+            i = _group_end(p, i) + 1
+            continue
+        if p.startswith("(?:", i):
+            out.append("(")
+            i += 3
+        elif p.startswith("(?", i):
+            raise ValueError("no YARA form for %s" % p[i:i + 4])
+        elif c == "[":
+            j = i + 2 if p[i + 1] == "]" else i + 1
+            while p[j] != "]":
+                j += 2 if p[j] == "\\" else 1
+            text, scale = _yara_class(p[i + 1:j])
+            out.append(text)
+            i = j + 1
+            continue
+        elif c == "{" and scale != 1:
+            lo, _, hi = p[i + 1:p.index("}", i)].partition(",")
+            out.append("{%d,%d}" % (int(lo), int(hi) * scale))
+            i = p.index("}", i) + 1
+        elif c == "\\":
+            out.append(p[i:i + 2])
+            i += 2
+        elif ord(c) >= 0x80:
+            quantified = i + 1 < len(p) and p[i + 1] in "?*+{"
+            out.append("(" + _b(c) + ")" if quantified else _b(c))
+            i += 1
+        else:
+            out.append(c)
+            i += 1
+        scale = 1
+    return "".join(out)
+
 
 YARA_MAX_STRINGS = 5000  # below YARA's per-rule limit (10,000)
 
@@ -153,8 +236,8 @@ def main():
                 f.write("    $a%d = %s\n" % (i, yara_text(a)))
             f.write("  condition:\n    any of them\n}\n\n")
         f.write("rule law {\n  strings:\n")
-        for i, r in enumerate(TRANSLATED_LAWS):
-            f.write("    $r%d = /%s/\n" % (i, r))
+        for i, r in enumerate(laws):
+            f.write("    $r%d = /%s/\n" % (i, yara_regex(r)))
         f.write("  condition:\n    any of them\n}\n")
     print("workload: %d categories, %d terms, %d alias rows (%d distinct aliases, %d repeats "
           "dropped), %d law regexes, %d literals for rg"
