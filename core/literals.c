@@ -653,6 +653,7 @@ typedef struct lanes {
   size_t from, w, n;
   size_t end[LANES_MAX]; /* each window's end */
   size_t room;           /* bytes every running lane has left */
+  size_t ran;            /* bytes the last lock-step run took */
   cursor c[LANES_MAX];
   bool done[LANES_MAX];    /* finished its window, or dropped */
   bool dropped[LANES_MAX]; /* its held buffer overflowed */
@@ -662,50 +663,64 @@ typedef struct lanes {
 
 static size_t lane_end(const lanes *l, size_t i) { return l->end[i]; }
 
-/* Two or four lanes in lock step, until one reaches a special state or
-   its window's end. Not inlined: as leaves they keep the text pointers and
-   states of all lanes in registers (inlined into the round, the four-lane
-   loop spilled its pointers to the stack). */
-static size_t lockstep_room(const lanes *l) { return l->room; }
+/*
+** Two or four lanes in lock step over l->room bytes at most, until one
+** reaches a special state. They return a bit per lane left in a special
+** state, and set l->ran. Leaf functions: that way the text pointers and
+** states of all lanes stay in registers (inlined into the round, the
+** four-lane loop spilled its pointers to the stack). The text pointers
+** point at the end of the room and the count runs from -room up to 0,
+** which saves the register a bound would take.
+*/
+static unsigned special_mask(uint32_t s0, uint32_t s1, uint32_t s2,
+                             uint32_t s3) {
+  return (s0 >> 31) | (s1 >> 31) << 1 | (s2 >> 31) << 2 | (s3 >> 31) << 3;
+}
 
-__attribute__((noinline)) static void run_lockstep2(lanes *l) {
+__attribute__((noinline)) static unsigned run_lockstep2(lanes *l) {
   const uint32_t *trans = l->mt->trans;
   const uint8_t *cls = l->mt->cls;
-  const uint8_t *t0 = l->t + l->c[0].pos, *t1 = l->t + l->c[1].pos;
-  size_t s0 = l->c[0].state, s1 = l->c[1].state, k = 0;
-  const size_t n = lockstep_room(l);
-  while (k < n) {
-    s0 = trans[s0 + cls[t0[k]]];
-    s1 = trans[s1 + cls[t1[k]]];
+  const size_t n = l->room;
+  const uint8_t *e0 = l->t + l->c[0].pos + n, *e1 = l->t + l->c[1].pos + n;
+  uint32_t s0 = l->c[0].state, s1 = l->c[1].state;
+  ptrdiff_t k = -(ptrdiff_t)n;
+  while (k < 0) {
+    s0 = trans[(size_t)s0 + cls[e0[k]]];
+    s1 = trans[(size_t)s1 + cls[e1[k]]];
     k++;
     if ((s0 | s1) & SPECIAL_FLAG) break;
   }
-  l->c[0].pos += k, l->c[1].pos += k;
-  l->c[0].state = (uint32_t)s0 & ~SPECIAL_FLAG;
-  l->c[1].state = (uint32_t)s1 & ~SPECIAL_FLAG;
+  l->ran = n + (size_t)k;
+  l->c[0].pos += l->ran, l->c[1].pos += l->ran;
+  l->c[0].state = s0 & ~SPECIAL_FLAG;
+  l->c[1].state = s1 & ~SPECIAL_FLAG;
+  return special_mask(s0, s1, 0, 0);
 }
 
-__attribute__((noinline)) static void run_lockstep4(lanes *l) {
+__attribute__((noinline)) static unsigned run_lockstep4(lanes *l) {
   const uint32_t *trans = l->mt->trans;
   const uint8_t *cls = l->mt->cls;
-  const uint8_t *t0 = l->t + l->c[0].pos, *t1 = l->t + l->c[1].pos,
-                *t2 = l->t + l->c[2].pos, *t3 = l->t + l->c[3].pos;
-  size_t s0 = l->c[0].state, s1 = l->c[1].state, s2 = l->c[2].state,
-         s3 = l->c[3].state, k = 0;
-  const size_t n = lockstep_room(l);
-  while (k < n) {
-    s0 = trans[s0 + cls[t0[k]]];
-    s1 = trans[s1 + cls[t1[k]]];
-    s2 = trans[s2 + cls[t2[k]]];
-    s3 = trans[s3 + cls[t3[k]]];
+  const size_t n = l->room;
+  const uint8_t *e0 = l->t + l->c[0].pos + n, *e1 = l->t + l->c[1].pos + n,
+                *e2 = l->t + l->c[2].pos + n, *e3 = l->t + l->c[3].pos + n;
+  uint32_t s0 = l->c[0].state, s1 = l->c[1].state, s2 = l->c[2].state,
+           s3 = l->c[3].state;
+  ptrdiff_t k = -(ptrdiff_t)n;
+  while (k < 0) {
+    s0 = trans[(size_t)s0 + cls[e0[k]]];
+    s1 = trans[(size_t)s1 + cls[e1[k]]];
+    s2 = trans[(size_t)s2 + cls[e2[k]]];
+    s3 = trans[(size_t)s3 + cls[e3[k]]];
     k++;
     if ((s0 | s1 | s2 | s3) & SPECIAL_FLAG) break;
   }
-  for (size_t i = 0; i < 4; i++) l->c[i].pos += k;
-  l->c[0].state = (uint32_t)s0 & ~SPECIAL_FLAG;
-  l->c[1].state = (uint32_t)s1 & ~SPECIAL_FLAG;
-  l->c[2].state = (uint32_t)s2 & ~SPECIAL_FLAG;
-  l->c[3].state = (uint32_t)s3 & ~SPECIAL_FLAG;
+  l->ran = n + (size_t)k;
+  for (size_t i = 0; i < 4; i++) l->c[i].pos += l->ran;
+  l->c[0].state = s0 & ~SPECIAL_FLAG;
+  l->c[1].state = s1 & ~SPECIAL_FLAG;
+  l->c[2].state = s2 & ~SPECIAL_FLAG;
+  l->c[3].state = s3 & ~SPECIAL_FLAG;
+  return special_mask(s0, s1, s2, s3);
 }
 
 /* The room for the next lock-step run: what the lane with the least left
@@ -719,18 +734,26 @@ static void update_room(lanes *l) {
   }
 }
 
-/* After a lock-step run: reports for the lanes in special states, then
-   the room left. Returns lane 0's callback result; a held lane that
-   overflows is dropped. */
-static int settle_lanes(lanes *l) {
-  for (size_t i = 0; i < l->n; i++) {
+/*
+** After a lock-step run: reports for the lanes in `special` (a bit per
+** lane), then the room left. Returns lane 0's callback result; a held lane
+** that overflows is dropped. While every lane only reported, all moved by
+** l->ran and the room shrinks by as much; a lane that moved on alone (out
+** of sparse states), was dropped or reached its end makes it recomputed.
+*/
+static int settle_lanes(lanes *l, unsigned special) {
+  bool recount = l->ran == l->room;
+  for (; special; special &= special - 1) {
+    size_t i = (size_t)__builtin_ctz(special);
     cursor *c = &l->c[i];
-    if (c->state >= l->mt->special)
-      *c = settle(l->mt, l->t, lane_end(l, i), c->pos, c->state, &l->em[i]);
+    size_t pos = c->pos;
+    *c = settle(l->mt, l->t, lane_end(l, i), pos, c->state, &l->em[i]);
     if (c->rc && i == 0) return c->rc;
     if (c->rc) l->dropped[i] = l->done[i] = true;
+    if (c->rc || c->pos != pos) recount = true;
   }
-  update_room(l);
+  if (recount) update_room(l);
+  else l->room -= l->ran;
   return 0;
 }
 
@@ -740,9 +763,8 @@ static int run_lanes(lanes *l) {
   int rc = 0;
   update_room(l);
   while (rc == 0 && l->room > 0) {
-    if (l->n == 4) run_lockstep4(l);
-    else run_lockstep2(l);
-    rc = settle_lanes(l);
+    unsigned special = l->n == 4 ? run_lockstep4(l) : run_lockstep2(l);
+    rc = settle_lanes(l, special);
   }
   for (size_t i = 0; rc == 0 && i < l->n; i++) {
     if (l->dropped[i]) continue;
