@@ -115,26 +115,36 @@ static int32_t char_before(const char *text, size_t pos) {
   return char_at(text, pos, i);
 }
 
-/* The first particle whose first syllable is not below the 3 bytes at t. */
-static size_t first_particle_from(const char *t) {
+/* The first syllable of a particle (or of the text at a position) as one
+   number that orders as its bytes do: comparisons without memcmp calls. */
+static uint32_t syllable_key(const char *s) {
+  const unsigned char *u = (const unsigned char *)s;
+  return (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
+}
+
+/* The first particle whose first syllable is not below `key`. */
+static size_t first_particle_from(uint32_t key) {
   size_t lo = 0, hi = sizeof particles / sizeof *particles;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (memcmp(particles[mid].s, t, 3) < 0) lo = mid + 1;
+    if (syllable_key(particles[mid].s) < key) lo = mid + 1;
     else hi = mid;
   }
   return lo;
 }
 
+static bool hangul_at(const char *text, size_t len, size_t pos);
+
 size_t particle_len(const char *text, size_t len, size_t pos) {
   if (pos + 3 > len) return 0;
   const char *t = text + pos;
+  const uint32_t key = syllable_key(t);
   const size_t n_particles = sizeof particles / sizeof *particles;
-  for (size_t i = first_particle_from(t);
-       i < n_particles && memcmp(particles[i].s, t, 3) == 0; i++) {
+  for (size_t i = first_particle_from(key);
+       i < n_particles && syllable_key(particles[i].s) == key; i++) {
     const particle *p = &particles[i];
     if (p->n > len - pos || memcmp(t + 3, p->s + 3, p->n - 3u) != 0) continue;
-    if (!char_is_hangul(char_at(text, len, pos + p->n))) return p->n;
+    if (!hangul_at(text, len, pos + p->n)) return p->n;
   }
   return 0;
 }
