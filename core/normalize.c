@@ -407,10 +407,11 @@ static inline enum norm_block_scan best_block_scan(void) {
 
 enum norm_block_scan norm_block_scan_best(void) { return best_block_scan(); }
 
-size_t norm_fast_run_end_with(enum norm_block_scan scan, const unsigned char *s,
-                              size_t i, size_t len) {
-  enum norm_block_scan best = best_block_scan();
-  switch (scan < best ? scan : best) {
+/* scan must be able to run here. */
+static inline size_t run_end_with(enum norm_block_scan scan,
+                                  const unsigned char *s, size_t i,
+                                  size_t len) {
+  switch (scan) {
 #if defined(NORM_AVX2_SCAN)
   case NORM_SCAN_AVX2: return run_end_avx2(s, i, len);
 #endif
@@ -421,8 +422,14 @@ size_t norm_fast_run_end_with(enum norm_block_scan scan, const unsigned char *s,
   }
 }
 
+size_t norm_fast_run_end_with(enum norm_block_scan scan, const unsigned char *s,
+                              size_t i, size_t len) {
+  enum norm_block_scan best = best_block_scan();
+  return run_end_with(scan < best ? scan : best, s, i, len);
+}
+
 size_t norm_fast_run_end(const unsigned char *s, size_t i, size_t len) {
-  return norm_fast_run_end_with(best_block_scan(), s, i, len);
+  return run_end_with(best_block_scan(), s, i, len);
 }
 
 /* ======================================================================
