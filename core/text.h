@@ -11,7 +11,7 @@
 **                 NFKC_Casefold), ASCII letters included.
 ** A fast path copies runs that cannot change (ASCII, precomposed Hangul
 ** syllables U+AC00..U+D7A3 and the common punctuation that is NFC/NFKC
-** stable) without calling utf8proc, 16 bytes at a time where it can.
+** stable) without calling utf8proc, 16 or 32 bytes at a time where it can.
 **
 ** The offset map records only the stretches whose bytes changed, so that a
 ** document that needed no change has an empty map (the common case).
@@ -108,13 +108,28 @@ size_t norm_map_end(const norm_text *t, size_t pos);
 ** The fast path's scan, exposed for the unit tests: the end of the run of
 ** characters at s[i, len) that normalization leaves as they are (the first
 ** one that needs a closer look, or len). norm_fast_run_end is what
-** text_normalize uses (16 bytes at a time where SSE2 is there);
-** norm_fast_run_end_portable goes one character at a time and is the
-** reference it must agree with at every i.
+** text_normalize uses (blocks of 32 bytes where the CPU has AVX2, of 16
+** where SSE2 is there); norm_fast_run_end_portable goes one character at a
+** time and is the reference every block scan must agree with at every i.
 */
 size_t norm_fast_run_end(const unsigned char *s, size_t i, size_t len);
 size_t norm_fast_run_end_portable(const unsigned char *s, size_t i,
                                   size_t len);
+
+/* The block scans, each able to run where the ones above it can. */
+enum norm_block_scan {
+  NORM_SCAN_PORTABLE = 0,
+  NORM_SCAN_SSE2 = 1, /* 16-byte blocks */
+  NORM_SCAN_AVX2 = 2  /* 32-byte blocks, then 16 for the tail */
+};
+
+/* The scan norm_fast_run_end uses in this build on this CPU. */
+enum norm_block_scan norm_block_scan_best(void);
+
+/* norm_fast_run_end with the given scan, or with the best one when the
+   given one cannot run here. */
+size_t norm_fast_run_end_with(enum norm_block_scan scan, const unsigned char *s,
+                              size_t i, size_t len);
 
 /*
 ** Normalizes a short string (a rule's keyword or alias) into a fresh

@@ -620,32 +620,61 @@ TEST(random_mixtures_agree_with_utf8proc) {
 }
 
 /* ======================================================================
-** The fast path's block scan (SSE2) against its portable loop
+** The fast path's block scans (SSE2, AVX2) against its portable loop
 ** ==================================================================== */
+
+static const char *const scan_names[] = {"portable", "SSE2", "AVX2"};
 
 /*
 ** text_normalize depends on the fast path only through the run end, so the
-** two scans agreeing at every offset means the same buffer, map and
-** has_compat. Checks them on a copy of s[0, len) in a buffer of exactly len
-** bytes (so that AddressSanitizer sees any read past it).
+** scans agreeing at every offset means the same buffer, map and
+** has_compat. Checks every block scan this machine can run, and the one
+** norm_fast_run_end picks, on a copy of s[0, len) in a buffer of exactly
+** len bytes (so that AddressSanitizer sees any read past it).
 */
 static bool run_ends_agree(const char *s, size_t len) {
   unsigned char *u = malloc(len ? len : 1);
   memcpy(u, s, len);
   bool ok = true;
+  enum norm_block_scan best = norm_block_scan_best();
   for (size_t i = 0; ok && i <= len; i++) {
-    size_t fast = norm_fast_run_end(u, i, len);
     size_t portable = norm_fast_run_end_portable(u, i, len);
-    if (fast != portable) {
-      ok = false;
-      printf("  run end from %zu: block scan %zu, portable %zu, bytes:", i,
-             fast, portable);
-      for (size_t k = 0; k < len; k++) printf(" %02X", u[k]);
-      printf("\n");
+    for (int scan = NORM_SCAN_SSE2; ok && scan <= (int)best + 1; scan++) {
+      bool picked = scan > (int)best; /* the last round: norm_fast_run_end */
+      size_t fast = picked ? norm_fast_run_end(u, i, len)
+                           : norm_fast_run_end_with((enum norm_block_scan)scan,
+                                                    u, i, len);
+      if (fast != portable) {
+        ok = false;
+        printf("  run end from %zu: %s scan %zu, portable %zu, bytes:", i,
+               picked ? "picked" : scan_names[scan], fast, portable);
+        for (size_t k = 0; k < len; k++) printf(" %02X", u[k]);
+        printf("\n");
+      }
     }
   }
   free(u);
   return ok;
+}
+
+TEST(the_widest_block_scan_the_cpu_has_is_the_one_used) {
+  /* A build or a dispatch that lost a block scan would still agree with
+     the portable loop, so only this catches it. */
+#if defined(__SSE2__)
+  CHECK(norm_block_scan_best() >= NORM_SCAN_SSE2);
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+  if (__builtin_cpu_supports("avx2"))
+    CHECK_INT(norm_block_scan_best(), NORM_SCAN_AVX2);
+  else
+    CHECK_INT(norm_block_scan_best(), NORM_SCAN_SSE2);
+#endif
+#endif
+  /* Asking for a scan the machine cannot run falls back to the best. */
+  static const char text[] = "인공지능 기본법 시행령, AI Basic Act 2024 ";
+  const size_t len = sizeof text - 1;
+  CHECK_SIZE(norm_fast_run_end_with(NORM_SCAN_AVX2,
+                                    (const unsigned char *)text, 0, len),
+             len);
 }
 
 /* Where a run of plain characters stops: at the first of these. */
@@ -689,6 +718,61 @@ TEST(fast_run_stops_at_the_first_character_that_needs_a_look) {
   for (size_t len = 0; len <= plain_len; len++)
     if (len == plain_len || ((unsigned char)plain[len] & 0xC0) != 0x80)
       CHECK_SIZE(norm_fast_run_end((const unsigned char *)plain, 0, len), len);
+}
+
+/*
+** A probe after a prefix of every length up to past two 32-byte blocks,
+** the prefix ASCII or syllables (shifted by up to two ASCII bytes), so that
+** the probe and the syllables before it fall on each byte of a 16- and a
+** 32-byte block, leads at the last two bytes included; then nothing, a
+** short tail or a long one (plain, or ending mid-syllable).
+*/
+static const char *const block_probes[] = {
+    "가", "힘", "\uD740" /* 힀, key 0xDE */, "힣",
+    "\uABFF", "\uD7A4", "\uD7B0", "\uD7FF",
+    "\xED\xA0\x80",            /* a surrogate */
+    "\xE9\xB0\x80", "\xEE\xB0\x80", /* leads next to EA..ED */
+    "\xEA\xB0", "\xED\x9E", "\xEC", /* syllables cut short */
+    "\xEA\xB0\xC0", "\xEB\x41\x80", "\xEC\x80\x41", /* bad continuations */
+    "\xEA\xB0\x80\x80", "\x80", "\xBF\xBF", "\xC0\xAF", "\xFF",
+    "\xF0\x9F\x98\x80", "·", "“", "\u11A8", "\u0301", "Ａ",
+};
+
+static bool probe_agrees(const char *probe, size_t pre, bool ascii_prefix,
+                         const char *tail) {
+  char s[256];
+  size_t len = 0;
+  if (ascii_prefix) {
+    memset(s, 'a', pre);
+    len = pre;
+  } else {
+    for (size_t k = 0; k < pre % 3; k++) s[len++] = ' ';
+    for (size_t k = 0; k < pre / 3; k++, len += 3) memcpy(s + len, "한", 3);
+  }
+  size_t n = strlen(probe), m = strlen(tail);
+  memcpy(s + len, probe, n);
+  memcpy(s + len + n, tail, m);
+  return run_ends_agree(s, len + n + m);
+}
+
+TEST(block_scans_agree_at_every_block_position) {
+  static const char *const tails[] = {
+      "", "b", "가",
+      " 인공지능 기본법 시행령 발표, AI 안전 기준 마련 ",
+      " 인공지능 기본법 시행령 발표, AI 안전 기준 마련\xED\x9E",
+  };
+  const size_t n_probes = sizeof block_probes / sizeof *block_probes;
+  int failures = 0;
+  for (size_t k = 0; k < n_probes; k++)
+    for (size_t t = 0; t < sizeof tails / sizeof *tails; t++)
+      for (size_t pre = 0; pre <= 2 * 32 + 6 && failures < 10; pre++)
+        for (int ascii = 0; ascii <= 1; ascii++)
+          if (!probe_agrees(block_probes[k], pre, ascii, tails[t])) {
+            printf("  probe %zu, tail %zu, %s prefix of %zu bytes\n", k, t,
+                   ascii ? "ASCII" : "syllable", pre);
+            failures++;
+          }
+  CHECK_INT(failures, 0);
 }
 
 TEST(random_mixtures_with_long_plain_runs_agree_with_the_portable_scan) {
