@@ -308,15 +308,32 @@ static inline void add_string(jbuf *j, const char *s, size_t n) {
   j->buf[j->len++] = '"';
 }
 
-/* Needs NUM_ROOM. */
+/* "00" to "99", so that numbers go out two digits a division. */
+static const char digit_pairs[] =
+    "00010203040506070809101112131415161718192021222324252627282930313233"
+    "34353637383940414243444546474849505152535455565758596061626364656667"
+    "6869707172737475767778798081828384858687888990919293949596979899";
+
+/* The number of decimal digits of v. */
+static inline size_t digit_count(unsigned long long v) {
+  size_t n = 1;
+  for (; v >= 100; v /= 100) n += 2;
+  return n + (v >= 10);
+}
+
+/* Needs NUM_ROOM. Writes the digits in place from the last one, without a
+   copy: offsets and counts are three numbers of every entity. */
 static void add_size(jbuf *j, unsigned long long v) {
-  char tmp[NUM_ROOM];
-  size_t i = sizeof tmp;
-  do {
-    tmp[--i] = (char)('0' + v % 10);
-    v /= 10;
-  } while (v);
-  add(j, tmp + i, sizeof tmp - i);
+  j->len += digit_count(v);
+  char *o = j->buf + j->len;
+  for (; v >= 100; v /= 100) {
+    o -= 2;
+    memcpy(o, digit_pairs + v % 100 * 2, 2);
+  }
+  if (v >= 10)
+    memcpy(o - 2, digit_pairs + v * 2, 2);
+  else
+    o[-1] = (char)('0' + v);
 }
 
 /*
@@ -324,7 +341,9 @@ static void add_size(jbuf *j, unsigned long long v) {
 ** "%.4f" would round them. A score that is a whole number of ten-thousandths
 ** (every sum of weights like 1, 0.5 or 0.25) is written from that integer:
 ** it lies within a rounding error of an exact multiple of 0.0001, so "%.4f"
-** gives the same digits; snprintf cost 2,000 instructions a score.
+** gives the same digits; snprintf cost 2,000 instructions a score. All five
+** bytes of the decimals go out (the room has them) and the length counts
+** those that stay.
 */
 static bool add_score_exact(jbuf *j, double v) {
   double k = v * 10000.0;
@@ -337,7 +356,8 @@ static bool add_score_exact(jbuf *j, double v) {
                  (char)('0' + frac / 10 % 10), (char)('0' + frac % 10)};
   size_t n = 5;
   while (n > 2 && tmp[n - 1] == '0') n--;
-  add(j, tmp, n);
+  memcpy(j->buf + j->len, tmp, sizeof tmp);
+  j->len += n;
   return true;
 }
 
