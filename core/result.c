@@ -7,7 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "json.h"
 #include "scan.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 /* ======================================================================
 ** Accessors
@@ -192,8 +197,8 @@ static char *escape_ascii(char *o, unsigned char c) {
 ** U+2028 and U+2029, which end a line in JavaScript, are escaped; a byte
 ** that starts no valid sequence becomes \ufffd on its own.
 */
-static inline char *put_char(char *o, const unsigned char *p, size_t avail,
-                             size_t *used) {
+static inline __attribute__((always_inline)) char *
+put_char(char *o, const unsigned char *p, size_t avail, size_t *used) {
   size_t k;
   *used = 1;
   if (p[0] < 0x80) return escape_ascii(o, p[0]);
@@ -202,21 +207,21 @@ static inline char *put_char(char *o, const unsigned char *p, size_t avail,
     return o + 6;
   }
   *used = k;
-  if (k == 3 && p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) {
-    memcpy(o, p[2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
-    return o + 6;
+  switch (k) { /* fixed sizes, so that no copy is a call */
+  case 2: memcpy(o, p, 2); break;
+  case 3:
+    if (p[0] == 0xE2 && p[1] == 0x80 && (p[2] == 0xA8 || p[2] == 0xA9)) {
+      memcpy(o, p[2] == 0xA8 ? "\\u2028" : "\\u2029", 6);
+      return o + 6;
+    }
+    memcpy(o, p, 3);
+    break;
+  default: memcpy(o, p, 4); break;
   }
-  for (size_t b = 0; b < k; b++) o[b] = (char)p[b];
   return o + k;
 }
 
-/*
-** Writes s[0..n) as the inside of a JSON string at out, which has room for
-** 6 * n bytes (the longest escape for each byte), and returns the length
-** written. The output is valid JSON, and valid JavaScript, whatever the
-** bytes.
-*/
-static size_t json_escape(char *out, const char *s, size_t n) {
+size_t json_escape_scalar(char *out, const char *s, size_t n) {
   const unsigned char *p = (const unsigned char *)s;
   char *o = out;
   size_t i = 0, used;
@@ -229,6 +234,82 @@ static size_t json_escape(char *out, const char *s, size_t n) {
     }
   }
   return (size_t)(o - out);
+}
+
+#if defined(__SSE2__)
+/*
+** A bit for each of the 16 bytes of v that is not a plain byte: below 0x20
+** or from 0x80 on (the signed comparison takes both), the quote, the
+** backslash and DEL.
+*/
+static inline unsigned special_bytes(__m128i v) {
+  __m128i m = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+  m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('"')));
+  m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+  m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+  return (unsigned)_mm_movemask_epi8(m);
+}
+
+/*
+** Copies the rem (4 to 15) bytes at p to o when all of them are plain,
+** reading and writing two overlapping halves so that nothing past p + rem
+** is read; returns false, o's bytes undefined, when one is not.
+*/
+static inline bool copy_plain_short(char *o, const unsigned char *p,
+                                    size_t rem) {
+  if (rem >= 8) {
+    __m128i lo = _mm_loadl_epi64((const __m128i *)p);
+    __m128i hi = _mm_loadl_epi64((const __m128i *)(p + rem - 8));
+    if (special_bytes(_mm_unpacklo_epi64(lo, hi))) return false;
+    _mm_storel_epi64((__m128i *)o, lo);
+    _mm_storel_epi64((__m128i *)(o + rem - 8), hi);
+    return true;
+  }
+  uint32_t lo, hi;
+  memcpy(&lo, p, 4);
+  memcpy(&hi, p + rem - 4, 4);
+  /* Only the low 8 bytes are input; the zeros above are not. */
+  if (special_bytes(_mm_set_epi32(0, 0, (int)hi, (int)lo)) & 0xff)
+    return false;
+  memcpy(o, &lo, 4);
+  memcpy(o + rem - 4, &hi, 4);
+  return true;
+}
+#endif
+
+/*
+** Sixteen bytes at a time: each block is stored whole, then the output
+** moves on to its first special byte, which put_char writes over what
+** follows. Shorter strings, the most common (names, labels), and the last
+** bytes of longer ones go out in two overlapping halves when all plain,
+** else a byte at a time. Every store stays within 6 * n: a block is
+** stored only while 16 input bytes remain, each worth at least 6 output.
+*/
+size_t json_escape(char *out, const char *s, size_t n) {
+#if defined(__SSE2__)
+  const unsigned char *p = (const unsigned char *)s;
+  char *o = out;
+  size_t i = 0, used;
+  while (n - i >= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(p + i));
+    _mm_storeu_si128((__m128i *)o, v);
+    unsigned special = special_bytes(v);
+    if (!special) {
+      i += 16;
+      o += 16;
+      continue;
+    }
+    unsigned k = (unsigned)__builtin_ctz(special);
+    o = put_char(o + k, p + i + k, n - i - k, &used);
+    i += k + used;
+  }
+  size_t rem = n - i;
+  if (rem >= 4 && copy_plain_short(o, p + i, rem))
+    return (size_t)(o - out) + rem;
+  return (size_t)(o - out) + json_escape_scalar(o, (const char *)p + i, rem);
+#else
+  return json_escape_scalar(out, s, n);
+#endif
 }
 
 /* ======================================================================
