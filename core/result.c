@@ -404,7 +404,7 @@ static inline size_t digit_count(unsigned long long v) {
 
 /* Needs NUM_ROOM. Writes the digits in place from the last one, without a
    copy: offsets and counts are three numbers of every entity. */
-static void add_size(jbuf *j, unsigned long long v) {
+static inline void add_size(jbuf *j, unsigned long long v) {
   j->len += digit_count(v);
   char *o = j->buf + j->len;
   for (; v >= 100; v /= 100) {
@@ -457,7 +457,7 @@ static void add_score(jbuf *j, double v) {
 
 /* A zone name as a JSON string: constants, no escaping to look for. At
    most 7 bytes. */
-static void add_zone(jbuf *j, int zi) {
+static inline void add_zone(jbuf *j, int zi) {
   switch (zi) {
   case 0: ADD_LIT(j, "\"title\""); break;
   case 1: ADD_LIT(j, "\"lead\""); break;
