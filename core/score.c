@@ -90,31 +90,46 @@ static double weight_of(const bunryu_engine *e, const hit *h) {
 }
 
 /*
-** Scores the category hits (a sorted run [0, n)): a hit inside a longer
-** hit of the same category does not count (so a keyword and the longer
+** Scores the hits of one category (a sorted run h[0, n)): a hit inside a
+** longer hit of the same zone does not count (so a keyword and the longer
 ** keyword or negative term containing it are not both counted), and each
-** keyword or pattern counts at most max_count times.
+** keyword or pattern counts at most max_count times. A rule belongs to one
+** category, so its count is reset here, and only when a cap reads it. The
+** score is summed in the same order as ever (the output prints it).
 */
-static void score_hits(bunryu_scanner *s, size_t n) {
+static void score_category(bunryu_scanner *s, hit *h, size_t n) {
   const bunryu_engine *e = s->e;
-  for (size_t i = 0; i < n; i++) *count_of(s, &s->hits[i]) = 0;
-  size_t group_end = 0; /* end of the kept hits of the current group */
+  int owner = h[0].owner;
+  const category_def *c = &e->cats[owner];
+  unsigned max = c->max_count;
+  if (max)
+    for (size_t i = 0; i < n; i++) *count_of(s, &h[i]) = 0;
+  double score = s->scores[owner];
+  size_t zone_end = 0; /* end of the kept hits of the current zone */
   for (size_t i = 0; i < n; i++) {
-    hit *h = &s->hits[i];
-    bool new_group = i == 0 || h->owner != s->hits[i - 1].owner ||
-                     h->zi != s->hits[i - 1].zi;
-    if (new_group) group_end = 0;
-    h->counted = false;
-    h->weight = 0;
-    if (!new_group && h->end <= group_end) continue;
-    if (h->end > group_end) group_end = h->end;
-    const category_def *c = &e->cats[h->owner];
-    uint32_t *count = count_of(s, h);
-    if (c->max_count && *count >= c->max_count) continue;
-    (*count)++;
-    h->counted = true;
-    h->weight = weight_of(e, h) * c->zone_weight[h->zi];
-    s->scores[h->owner] += h->weight;
+    hit *x = &h[i];
+    bool new_zone = i == 0 || x->zi != h[i - 1].zi;
+    x->counted = false;
+    x->weight = 0;
+    if (!new_zone && x->end <= zone_end) continue;
+    zone_end = x->end; /* the first of its zone, or past the kept ones */
+    if (max) {
+      uint32_t *count = count_of(s, x);
+      if (*count >= max) continue;
+      (*count)++;
+    }
+    x->counted = true;
+    x->weight = weight_of(e, x) * c->zone_weight[x->zi];
+    score += x->weight;
+  }
+  s->scores[owner] = score;
+}
+
+/* Scores the category hits, hits[0, n), grouped by category. */
+static void score_hits(bunryu_scanner *s, size_t n) {
+  for (size_t i = 0, j; i < n; i = j) {
+    for (j = i + 1; j < n && s->hits[j].owner == s->hits[i].owner; j++) {}
+    score_category(s, s->hits + i, j - i);
   }
 }
 
@@ -123,11 +138,44 @@ static size_t bucket_of(const bunryu_scanner *s, const hit *h) {
   return h->kind == HIT_ENTITY ? s->e->n_cats : (size_t)h->owner;
 }
 
+/* category_order for two hits of one category: whether x goes after y.
+   Inline, where a qsort comparison is a call per pair. */
+static inline bool bucket_after(const hit *x, const hit *y) {
+  if (x->zi != y->zi) return x->zi > y->zi;
+  if (x->start != y->start) return x->start > y->start;
+  if (x->end != y->end) return x->end < y->end;
+  if (x->from_pattern != y->from_pattern) return x->from_pattern;
+  return x->rule > y->rule;
+}
+
+/* A category's hits, nearly in order (the automaton reports by end, regex
+   hits follow): insertion, with qsort past a budget of moves so that a
+   hostile order costs O(n log n). */
+static void sort_bucket(hit *a, size_t n) {
+  size_t budget = 16 * n + 64;
+  for (size_t i = 1; i < n; i++) {
+    if (!bucket_after(&a[i - 1], &a[i])) continue;
+    hit x = a[i];
+    size_t j = i;
+    do {
+      a[j] = a[j - 1];
+      j--;
+      if (--budget == 0) {
+        a[j] = x;
+        qsort(a, n, sizeof *a, category_order);
+        return;
+      }
+    } while (j > 0 && bucket_after(&a[j - 1], &x));
+    a[j] = x;
+  }
+}
+
 /*
 ** category_order over all hits: a stable counting sort by bucket into the
-** scratch buffer (which then becomes the hit array), then each bucket on
-** its own, nearly sorted already (the automaton reports in order of end,
-** regex hits follow). qsort over every hit was 6% of a scan.
+** scratch buffer (which then becomes the hit array), then each category's
+** bucket on its own. The entity bucket stays in arrival order:
+** select_entities orders the candidates itself, and its result does not
+** depend on the order it finds them in.
 */
 static int sort_hits(bunryu_scanner *s) {
   size_t nb = s->e->n_cats + 1, n = s->n_hits;
@@ -148,20 +196,28 @@ static int sort_hits(bunryu_scanner *s) {
   s->cap_hits = s->cap_sort_tmp;
   s->sort_tmp = h;
   s->cap_sort_tmp = cap;
-  for (size_t b = 0, from = 0; b < nb; b++) { /* start[b]: end of bucket b */
-    sort_nearly_sorted(s->hits + from, start[b] - from, sizeof *s->hits,
-                       category_order);
+  for (size_t b = 0, from = 0; b + 1 < nb; b++) { /* start[b]: end of b */
+    sort_bucket(s->hits + from, start[b] - from);
     from = start[b];
   }
   return BUNRYU_OK;
 }
 
+/* Where the entity hits begin: sorted hits put them last. */
+static size_t first_entity(const bunryu_scanner *s) {
+  size_t lo = 0, hi = s->n_hits;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (s->hits[mid].kind == HIT_ENTITY) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 int score_document(bunryu_scanner *s) {
   drop_ignored_hits(s);
   if (sort_hits(s) != BUNRYU_OK) return s->result.error;
-  size_t n = 0;
-  while (n < s->n_hits && s->hits[n].kind != HIT_ENTITY) n++;
-  score_hits(s, n);
+  score_hits(s, first_entity(s));
   return BUNRYU_OK;
 }
 
@@ -169,7 +225,11 @@ int score_document(bunryu_scanner *s) {
 ** Entities
 ** ==================================================================== */
 
-/* Longest first, then higher priority, then earlier. */
+/* Longest first, then higher priority, then earlier. The last key, a
+   dictionary alias before a pattern of the same index, is the order
+   category_order used to leave them in: with it, candidates tie only when
+   they are the same hit twice, so the winners do not depend on the order
+   the candidates arrive in. */
 static int entity_order(const void *a, const void *b, const bunryu_engine *e) {
   const hit *x = a, *y = b;
   size_t lx = x->end - x->start, ly = y->end - y->start;
@@ -179,7 +239,8 @@ static int entity_order(const void *a, const void *b, const bunryu_engine *e) {
   if (x->zi != y->zi) return x->zi < y->zi ? -1 : 1;
   if (x->start != y->start) return cmp_size(x->start, y->start);
   if (x->owner != y->owner) return x->owner < y->owner ? -1 : 1;
-  return (x->rule > y->rule) - (x->rule < y->rule);
+  if (x->rule != y->rule) return x->rule < y->rule ? -1 : 1;
+  return x->from_pattern - y->from_pattern;
 }
 
 typedef int (*key_cmp)(const ent_key *x, const ent_key *y, const void *ctx);
@@ -398,8 +459,7 @@ int entity_add(bunryu_scanner *s, int type, const char *name, size_t name_len,
 }
 
 int resolve_entities(bunryu_scanner *s) {
-  size_t first = 0;
-  while (first < s->n_hits && s->hits[first].kind != HIT_ENTITY) first++;
+  size_t first = first_entity(s);
   if (first == s->n_hits) return BUNRYU_OK;
   if (select_entities(s, first) != BUNRYU_OK) return s->result.error;
   for (size_t i = first; i < s->n_hits; i++) {
