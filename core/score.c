@@ -353,6 +353,73 @@ static int mark_winners(bunryu_scanner *s, const hit *cand, ent_key *k,
   return BUNRYU_OK;
 }
 
+/* key_position_order: whether x goes after y. */
+static inline bool key_after(const ent_key *x, const ent_key *y) {
+  return x->zi != y->zi ? x->zi > y->zi : x->a > y->a;
+}
+
+/*
+** Keys in position order. They arrive nearly so (the automaton reports by
+** end, pattern hits follow): insertion, inline, with the merge sort past a
+** budget of moves so that a hostile order costs O(n log n).
+*/
+static void sort_positions(ent_key *k, ent_key *tmp, size_t n) {
+  size_t budget = 16 * n + 64;
+  for (size_t i = 1; i < n; i++) {
+    if (!key_after(&k[i - 1], &k[i])) continue;
+    ent_key x = k[i];
+    size_t j = i;
+    do {
+      k[j] = k[j - 1];
+      j--;
+      if (--budget == 0) {
+        k[j] = x;
+        sort_keys(k, tmp, n, key_position_order, NULL);
+        return;
+      }
+    } while (j > 0 && key_after(&k[j - 1], &x));
+    k[j] = x;
+  }
+}
+
+/*
+** Whether the candidates already are what selection would leave: in
+** position order, none empty, none overlapping the one before (so no
+** other). Offsets compare within a zone: a zone lies in one segment.
+*/
+static bool kept_as_they_are(const hit *c, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    if (c[i].end <= c[i].start) return false;
+    if (i && (c[i].zi == c[i - 1].zi ? c[i].start < c[i - 1].end
+                                      : c[i].zi < c[i - 1].zi))
+      return false;
+  }
+  return true;
+}
+
+/* Moves the winners (keys in position order) to the front of cand, in
+   that order; returns how many. In place when they keep their relative
+   order (each then moves down, never over one still to be read). */
+static size_t gather_winners(bunryu_scanner *s, hit *cand, const ent_key *k,
+                             size_t n) {
+  bool in_place = true, seen = false;
+  for (size_t i = 0, last = 0; i < n && in_place; i++)
+    if (k[i].kept) {
+      in_place = !seen || k[i].i > last;
+      last = k[i].i;
+      seen = true;
+    }
+  size_t kept = 0;
+  hit *to = in_place ? cand : s->sort_tmp;
+  for (size_t i = 0; i < n; i++)
+    if (k[i].kept) {
+      if (to + kept != cand + k[i].i) to[kept] = cand[k[i].i];
+      kept++;
+    }
+  if (!in_place) memcpy(cand, s->sort_tmp, kept * sizeof *cand);
+  return kept;
+}
+
 /*
 ** Keeps the entity candidates that win their overlaps (longest, then
 ** priority, then earliest), in position order, at hits[first..n_hits).
@@ -362,6 +429,7 @@ static int mark_winners(bunryu_scanner *s, const hit *cand, ent_key *k,
 static int select_entities(bunryu_scanner *s, size_t first) {
   size_t n = s->n_hits - first;
   hit *cand = s->hits + first;
+  if (kept_as_they_are(cand, n)) return BUNRYU_OK;
   if (n > UINT32_MAX / 2 ||
       mem_grow(&s->m, (void **)&s->ent_keys, &s->cap_ent_keys, 2 * n,
                sizeof *s->ent_keys) < 0 ||
@@ -374,13 +442,9 @@ static int select_entities(bunryu_scanner *s, size_t first) {
     k[i] = (ent_key){base + cand[i].start, base + cand[i].end, cand[i].zi,
                      false, (uint32_t)i};
   }
-  sort_keys(k, tmp, n, key_position_order, NULL);
+  sort_positions(k, tmp, n);
   if (mark_winners(s, cand, k, tmp, n) != BUNRYU_OK) return s->result.error;
-  size_t kept = 0;
-  for (size_t i = 0; i < n; i++)
-    if (k[i].kept) s->sort_tmp[kept++] = cand[k[i].i];
-  memcpy(cand, s->sort_tmp, kept * sizeof *cand);
-  s->n_hits = first + kept;
+  s->n_hits = first + gather_winners(s, cand, k, n);
   return BUNRYU_OK;
 }
 
