@@ -125,17 +125,10 @@ static void score_category(bunryu_scanner *s, hit *h, size_t n) {
   s->scores[owner] = score;
 }
 
-/* Scores the category hits, hits[0, n), grouped by category. */
-static void score_hits(bunryu_scanner *s, size_t n) {
-  for (size_t i = 0, j; i < n; i = j) {
-    for (j = i + 1; j < n && s->hits[j].owner == s->hits[i].owner; j++) {}
-    score_category(s, s->hits + i, j - i);
-  }
-}
-
-/* The bucket of a hit: its category, or one past the last for entities. */
-static size_t bucket_of(const bunryu_scanner *s, const hit *h) {
-  return h->kind == HIT_ENTITY ? s->e->n_cats : (size_t)h->owner;
+/* The bucket of a hit: its category, or one past the last (nc) for
+   entities. */
+static inline size_t bucket_of(const hit *h, size_t nc) {
+  return h->kind == HIT_ENTITY ? nc : (size_t)h->owner;
 }
 
 /* category_order for two hits of one category: whether x goes after y.
@@ -171,34 +164,49 @@ static void sort_bucket(hit *a, size_t n) {
 }
 
 /*
-** category_order over all hits: a stable counting sort by bucket into the
-** scratch buffer (which then becomes the hit array), then each category's
-** bucket on its own. The entity bucket stays in arrival order:
-** select_entities orders the candidates itself, and its result does not
-** depend on the order it finds them in.
+** Groups the hits by bucket, stably: a counting sort into the scratch
+** buffer, which then becomes the hit array; bucket_start[b] is left at the
+** end of bucket b. Locals, because each 72-byte store could otherwise
+** alias the scanner and its engine.
 */
-static int sort_hits(bunryu_scanner *s) {
-  size_t nb = s->e->n_cats + 1, n = s->n_hits;
-  if (n < 2) return BUNRYU_OK;
+static int group_by_bucket(bunryu_scanner *s) {
+  size_t nc = s->e->n_cats, n = s->n_hits;
   if (mem_grow(&s->m, (void **)&s->sort_tmp, &s->cap_sort_tmp, n,
                sizeof *s->sort_tmp) < 0)
     return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
+  hit *from = s->hits, *to = s->sort_tmp;
   size_t *start = s->bucket_start;
-  memset(start, 0, (nb + 1) * sizeof *start);
-  for (size_t i = 0; i < n; i++) start[bucket_of(s, &s->hits[i]) + 1]++;
-  for (size_t b = 0; b < nb; b++) start[b + 1] += start[b];
-  for (size_t i = 0; i < n; i++)
-    s->sort_tmp[start[bucket_of(s, &s->hits[i])]++] = s->hits[i];
-  /* swap the buffers: the sorted copy becomes the hits */
-  hit *h = s->hits;
+  memset(start, 0, (nc + 2) * sizeof *start);
+  for (size_t i = 0; i < n; i++) start[bucket_of(&from[i], nc) + 1]++;
+  for (size_t b = 0; b <= nc; b++) start[b + 1] += start[b];
+  for (size_t i = 0; i < n; i++) to[start[bucket_of(&from[i], nc)]++] = from[i];
   size_t cap = s->cap_hits;
-  s->hits = s->sort_tmp;
+  s->hits = to;
   s->cap_hits = s->cap_sort_tmp;
-  s->sort_tmp = h;
+  s->sort_tmp = from;
   s->cap_sort_tmp = cap;
-  for (size_t b = 0, from = 0; b + 1 < nb; b++) { /* start[b]: end of b */
-    sort_bucket(s->hits + from, start[b] - from);
-    from = start[b];
+  return BUNRYU_OK;
+}
+
+/*
+** Puts the hits in category_order and scores them. Each category's hits
+** are sorted on their own; the entity hits, last, stay in arrival order:
+** select_entities orders the candidates itself, and its result does not
+** depend on the order it finds them in.
+*/
+int score_document(bunryu_scanner *s) {
+  drop_ignored_hits(s);
+  if (s->n_hits < 2) { /* in order already */
+    if (s->n_hits && s->hits[0].kind != HIT_ENTITY)
+      score_category(s, s->hits, 1);
+    return BUNRYU_OK;
+  }
+  if (group_by_bucket(s) != BUNRYU_OK) return s->result.error;
+  const size_t *end = s->bucket_start;
+  for (size_t c = 0, from = 0; c < s->e->n_cats; from = end[c++]) {
+    if (end[c] == from) continue;
+    sort_bucket(s->hits + from, end[c] - from);
+    score_category(s, s->hits + from, end[c] - from);
   }
   return BUNRYU_OK;
 }
@@ -212,13 +220,6 @@ static size_t first_entity(const bunryu_scanner *s) {
     else lo = mid + 1;
   }
   return lo;
-}
-
-int score_document(bunryu_scanner *s) {
-  drop_ignored_hits(s);
-  if (sort_hits(s) != BUNRYU_OK) return s->result.error;
-  score_hits(s, first_entity(s));
-  return BUNRYU_OK;
 }
 
 /* ======================================================================
@@ -542,19 +543,15 @@ void entities_reset(bunryu_scanner *s) {
   s->n_ents = 0;
 }
 
-/* entity_add, inline in resolve_entities' loop: a call per hit with eight
-   arguments was a fifth of its cost. */
-static inline int add_entity(bunryu_scanner *s, int type, const char *name,
-                             size_t name_len, int zi, int seg, size_t start,
-                             size_t end) {
-  /* The table grows (a power of two, at least 64) only when one more
-     entity would fill more than half of it. */
-  if ((s->n_ents + 1) * 2 > s->n_ent_slots && rehash_entities(s) != BUNRYU_OK)
-    return BUNRYU_ENOMEM;
-  size_t slot = ent_slot(s, type, name, name_len);
-  if (s->ent_slots[slot]) {
-    s->ents[s->ent_slots[slot] - 1].count++;
-    return BUNRYU_OK;
+/* A new record for (type, name), whose slot is `slot` unless the table
+   must grow first: it does when one more entity would fill more than half
+   of it (a power of two, at least 64). */
+static int new_entity(bunryu_scanner *s, size_t slot, int type,
+                      const char *name, size_t name_len, int zi, int seg,
+                      size_t start, size_t end) {
+  if ((s->n_ents + 1) * 2 > s->n_ent_slots) {
+    if (rehash_entities(s) != BUNRYU_OK) return BUNRYU_ENOMEM;
+    slot = ent_slot(s, type, name, name_len);
   }
   if (s->n_ents == s->cap_ents &&
       mem_grow(&s->m, (void **)&s->ents, &s->cap_ents, s->n_ents + 1,
@@ -565,6 +562,23 @@ static inline int add_entity(bunryu_scanner *s, int type, const char *name,
                                     end - start, start, end, 1, zi, seg};
   s->ent_slots[slot] = (uint32_t)++s->n_ents;
   return BUNRYU_OK;
+}
+
+/* entity_add with the repeat, the common case, inline in
+   resolve_entities' loop (a call per hit was a fifth of its cost). */
+static inline int add_entity(bunryu_scanner *s, int type, const char *name,
+                             size_t name_len, int zi, int seg, size_t start,
+                             size_t end) {
+  size_t slot = 0;
+  if (s->n_ent_slots) {
+    slot = ent_slot(s, type, name, name_len);
+    uint32_t v = s->ent_slots[slot];
+    if (v) {
+      s->ents[v - 1].count++;
+      return BUNRYU_OK;
+    }
+  }
+  return new_entity(s, slot, type, name, name_len, zi, seg, start, end);
 }
 
 int entity_add(bunryu_scanner *s, int type, const char *name, size_t name_len,
