@@ -383,21 +383,6 @@ static void sort_positions(ent_key *k, ent_key *tmp, size_t n) {
   }
 }
 
-/*
-** Whether the candidates already are what selection would leave: in
-** position order, none empty, none overlapping the one before (so no
-** other). Offsets compare within a zone: a zone lies in one segment.
-*/
-static bool kept_as_they_are(const hit *c, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    if (c[i].end <= c[i].start) return false;
-    if (i && (c[i].zi == c[i - 1].zi ? c[i].start < c[i - 1].end
-                                      : c[i].zi < c[i - 1].zi))
-      return false;
-  }
-  return true;
-}
-
 /* Moves the winners (keys in position order) to the front of cand, in
    that order; returns how many. In place when they keep their relative
    order (each then moves down, never over one still to be read). */
@@ -430,7 +415,6 @@ static size_t gather_winners(bunryu_scanner *s, hit *cand, const ent_key *k,
 static int select_entities(bunryu_scanner *s, size_t first) {
   size_t n = s->n_hits - first;
   hit *cand = s->hits + first;
-  if (kept_as_they_are(cand, n)) return BUNRYU_OK;
   if (n > UINT32_MAX / 2 ||
       mem_grow(&s->m, (void **)&s->ent_keys, &s->cap_ent_keys, 2 * n,
                sizeof *s->ent_keys) < 0 ||
