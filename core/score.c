@@ -90,86 +90,147 @@ static double weight_of(const bunryu_engine *e, const hit *h) {
 }
 
 /*
-** Scores the category hits (a sorted run [0, n)): a hit inside a longer
-** hit of the same category does not count (so a keyword and the longer
+** Scores the hits of one category (a sorted run h[0, n)): a hit inside a
+** longer hit of the same zone does not count (so a keyword and the longer
 ** keyword or negative term containing it are not both counted), and each
-** keyword or pattern counts at most max_count times.
+** keyword or pattern counts at most max_count times. A rule belongs to one
+** category, so its count is reset here, and only when a cap reads it. The
+** score is summed in the same order as ever (the output prints it).
 */
-static void score_hits(bunryu_scanner *s, size_t n) {
+static void score_category(bunryu_scanner *s, hit *h, size_t n) {
   const bunryu_engine *e = s->e;
-  for (size_t i = 0; i < n; i++) *count_of(s, &s->hits[i]) = 0;
-  size_t group_end = 0; /* end of the kept hits of the current group */
+  int owner = h[0].owner;
+  const category_def *c = &e->cats[owner];
+  unsigned max = c->max_count;
+  if (max)
+    for (size_t i = 0; i < n; i++) *count_of(s, &h[i]) = 0;
+  double score = s->scores[owner];
+  size_t zone_end = 0; /* end of the kept hits of the current zone */
   for (size_t i = 0; i < n; i++) {
-    hit *h = &s->hits[i];
-    bool new_group = i == 0 || h->owner != s->hits[i - 1].owner ||
-                     h->zi != s->hits[i - 1].zi;
-    if (new_group) group_end = 0;
-    h->counted = false;
-    h->weight = 0;
-    if (!new_group && h->end <= group_end) continue;
-    if (h->end > group_end) group_end = h->end;
-    const category_def *c = &e->cats[h->owner];
-    uint32_t *count = count_of(s, h);
-    if (c->max_count && *count >= c->max_count) continue;
-    (*count)++;
-    h->counted = true;
-    h->weight = weight_of(e, h) * c->zone_weight[h->zi];
-    s->scores[h->owner] += h->weight;
+    hit *x = &h[i];
+    bool new_zone = i == 0 || x->zi != h[i - 1].zi;
+    x->counted = false;
+    x->weight = 0;
+    if (!new_zone && x->end <= zone_end) continue;
+    zone_end = x->end; /* the first of its zone, or past the kept ones */
+    if (max) {
+      uint32_t *count = count_of(s, x);
+      if (*count >= max) continue;
+      (*count)++;
+    }
+    x->counted = true;
+    x->weight = weight_of(e, x) * c->zone_weight[x->zi];
+    score += x->weight;
   }
+  s->scores[owner] = score;
 }
 
-/* The bucket of a hit: its category, or one past the last for entities. */
-static size_t bucket_of(const bunryu_scanner *s, const hit *h) {
-  return h->kind == HIT_ENTITY ? s->e->n_cats : (size_t)h->owner;
+/* The bucket of a hit: its category, or one past the last (nc) for
+   entities. */
+static inline size_t bucket_of(const hit *h, size_t nc) {
+  return h->kind == HIT_ENTITY ? nc : (size_t)h->owner;
+}
+
+/* category_order for two hits of one category: whether x goes after y.
+   Inline, where a qsort comparison is a call per pair. */
+static inline bool bucket_after(const hit *x, const hit *y) {
+  if (x->zi != y->zi) return x->zi > y->zi;
+  if (x->start != y->start) return x->start > y->start;
+  if (x->end != y->end) return x->end < y->end;
+  if (x->from_pattern != y->from_pattern) return x->from_pattern;
+  return x->rule > y->rule;
+}
+
+/* A category's hits, nearly in order (the automaton reports by end, regex
+   hits follow): insertion, with qsort past a budget of moves so that a
+   hostile order costs O(n log n). */
+static void sort_bucket(hit *a, size_t n) {
+  size_t budget = 16 * n + 64;
+  for (size_t i = 1; i < n; i++) {
+    if (!bucket_after(&a[i - 1], &a[i])) continue;
+    hit x = a[i];
+    size_t j = i;
+    do {
+      a[j] = a[j - 1];
+      j--;
+      if (--budget == 0) {
+        a[j] = x;
+        qsort(a, n, sizeof *a, category_order);
+        return;
+      }
+    } while (j > 0 && bucket_after(&a[j - 1], &x));
+    a[j] = x;
+  }
 }
 
 /*
-** category_order over all hits: a stable counting sort by bucket into the
-** scratch buffer (which then becomes the hit array), then each bucket on
-** its own, nearly sorted already (the automaton reports in order of end,
-** regex hits follow). qsort over every hit was 6% of a scan.
+** Groups the hits by bucket, stably: a counting sort into the scratch
+** buffer, which then becomes the hit array; bucket_start[b] is left at the
+** end of bucket b. Locals, because each 72-byte store could otherwise
+** alias the scanner and its engine.
 */
-static int sort_hits(bunryu_scanner *s) {
-  size_t nb = s->e->n_cats + 1, n = s->n_hits;
-  if (n < 2) return BUNRYU_OK;
+static int group_by_bucket(bunryu_scanner *s) {
+  size_t nc = s->e->n_cats, n = s->n_hits;
   if (mem_grow(&s->m, (void **)&s->sort_tmp, &s->cap_sort_tmp, n,
                sizeof *s->sort_tmp) < 0)
     return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
+  hit *from = s->hits, *to = s->sort_tmp;
   size_t *start = s->bucket_start;
-  memset(start, 0, (nb + 1) * sizeof *start);
-  for (size_t i = 0; i < n; i++) start[bucket_of(s, &s->hits[i]) + 1]++;
-  for (size_t b = 0; b < nb; b++) start[b + 1] += start[b];
-  for (size_t i = 0; i < n; i++)
-    s->sort_tmp[start[bucket_of(s, &s->hits[i])]++] = s->hits[i];
-  /* swap the buffers: the sorted copy becomes the hits */
-  hit *h = s->hits;
+  memset(start, 0, (nc + 2) * sizeof *start);
+  for (size_t i = 0; i < n; i++) start[bucket_of(&from[i], nc) + 1]++;
+  for (size_t b = 0; b <= nc; b++) start[b + 1] += start[b];
+  for (size_t i = 0; i < n; i++) to[start[bucket_of(&from[i], nc)]++] = from[i];
   size_t cap = s->cap_hits;
-  s->hits = s->sort_tmp;
+  s->hits = to;
   s->cap_hits = s->cap_sort_tmp;
-  s->sort_tmp = h;
+  s->sort_tmp = from;
   s->cap_sort_tmp = cap;
-  for (size_t b = 0, from = 0; b < nb; b++) { /* start[b]: end of bucket b */
-    sort_nearly_sorted(s->hits + from, start[b] - from, sizeof *s->hits,
-                       category_order);
-    from = start[b];
+  return BUNRYU_OK;
+}
+
+/*
+** Puts the hits in category_order and scores them. Each category's hits
+** are sorted on their own; the entity hits, last, stay in arrival order:
+** select_entities orders the candidates itself, and its result does not
+** depend on the order it finds them in.
+*/
+int score_document(bunryu_scanner *s) {
+  drop_ignored_hits(s);
+  if (s->n_hits < 2) { /* in order already */
+    if (s->n_hits && s->hits[0].kind != HIT_ENTITY)
+      score_category(s, s->hits, 1);
+    return BUNRYU_OK;
+  }
+  if (group_by_bucket(s) != BUNRYU_OK) return s->result.error;
+  const size_t *end = s->bucket_start;
+  for (size_t c = 0, from = 0; c < s->e->n_cats; from = end[c++]) {
+    if (end[c] == from) continue;
+    sort_bucket(s->hits + from, end[c] - from);
+    score_category(s, s->hits + from, end[c] - from);
   }
   return BUNRYU_OK;
 }
 
-int score_document(bunryu_scanner *s) {
-  drop_ignored_hits(s);
-  if (sort_hits(s) != BUNRYU_OK) return s->result.error;
-  size_t n = 0;
-  while (n < s->n_hits && s->hits[n].kind != HIT_ENTITY) n++;
-  score_hits(s, n);
-  return BUNRYU_OK;
+/* Where the entity hits begin: sorted hits put them last. */
+static size_t first_entity(const bunryu_scanner *s) {
+  size_t lo = 0, hi = s->n_hits;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (s->hits[mid].kind == HIT_ENTITY) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /* ======================================================================
 ** Entities
 ** ==================================================================== */
 
-/* Longest first, then higher priority, then earlier. */
+/* Longest first, then higher priority, then earlier. The last key, a
+   dictionary alias before a pattern of the same index, is the order
+   category_order used to leave them in: with it, candidates tie only when
+   they are the same hit twice, so the winners do not depend on the order
+   the candidates arrive in. */
 static int entity_order(const void *a, const void *b, const bunryu_engine *e) {
   const hit *x = a, *y = b;
   size_t lx = x->end - x->start, ly = y->end - y->start;
@@ -179,7 +240,8 @@ static int entity_order(const void *a, const void *b, const bunryu_engine *e) {
   if (x->zi != y->zi) return x->zi < y->zi ? -1 : 1;
   if (x->start != y->start) return cmp_size(x->start, y->start);
   if (x->owner != y->owner) return x->owner < y->owner ? -1 : 1;
-  return (x->rule > y->rule) - (x->rule < y->rule);
+  if (x->rule != y->rule) return x->rule < y->rule ? -1 : 1;
+  return x->from_pattern - y->from_pattern;
 }
 
 typedef int (*key_cmp)(const ent_key *x, const ent_key *y, const void *ctx);
@@ -292,6 +354,58 @@ static int mark_winners(bunryu_scanner *s, const hit *cand, ent_key *k,
   return BUNRYU_OK;
 }
 
+/* key_position_order: whether x goes after y. */
+static inline bool key_after(const ent_key *x, const ent_key *y) {
+  return x->zi != y->zi ? x->zi > y->zi : x->a > y->a;
+}
+
+/*
+** Keys in position order. They arrive nearly so (the automaton reports by
+** end, pattern hits follow): insertion, inline, with the merge sort past a
+** budget of moves so that a hostile order costs O(n log n).
+*/
+static void sort_positions(ent_key *k, ent_key *tmp, size_t n) {
+  size_t budget = 16 * n + 64;
+  for (size_t i = 1; i < n; i++) {
+    if (!key_after(&k[i - 1], &k[i])) continue;
+    ent_key x = k[i];
+    size_t j = i;
+    do {
+      k[j] = k[j - 1];
+      j--;
+      if (--budget == 0) {
+        k[j] = x;
+        sort_keys(k, tmp, n, key_position_order, NULL);
+        return;
+      }
+    } while (j > 0 && key_after(&k[j - 1], &x));
+    k[j] = x;
+  }
+}
+
+/* Moves the winners (keys in position order) to the front of cand, in
+   that order; returns how many. In place when they keep their relative
+   order (each then moves down, never over one still to be read). */
+static size_t gather_winners(bunryu_scanner *s, hit *cand, const ent_key *k,
+                             size_t n) {
+  bool in_place = true, seen = false;
+  for (size_t i = 0, last = 0; i < n && in_place; i++)
+    if (k[i].kept) {
+      in_place = !seen || k[i].i > last;
+      last = k[i].i;
+      seen = true;
+    }
+  size_t kept = 0;
+  hit *to = in_place ? cand : s->sort_tmp;
+  for (size_t i = 0; i < n; i++)
+    if (k[i].kept) {
+      if (to + kept != cand + k[i].i) to[kept] = cand[k[i].i];
+      kept++;
+    }
+  if (!in_place) memcpy(cand, s->sort_tmp, kept * sizeof *cand);
+  return kept;
+}
+
 /*
 ** Keeps the entity candidates that win their overlaps (longest, then
 ** priority, then earliest), in position order, at hits[first..n_hits).
@@ -313,26 +427,60 @@ static int select_entities(bunryu_scanner *s, size_t first) {
     k[i] = (ent_key){base + cand[i].start, base + cand[i].end, cand[i].zi,
                      false, (uint32_t)i};
   }
-  sort_keys(k, tmp, n, key_position_order, NULL);
+  sort_positions(k, tmp, n);
   if (mark_winners(s, cand, k, tmp, n) != BUNRYU_OK) return s->result.error;
-  size_t kept = 0;
-  for (size_t i = 0; i < n; i++)
-    if (k[i].kept) s->sort_tmp[kept++] = cand[k[i].i];
-  memcpy(cand, s->sort_tmp, kept * sizeof *cand);
-  s->n_hits = first + kept;
+  s->n_hits = first + gather_winners(s, cand, k, n);
   return BUNRYU_OK;
 }
 
-static size_t ent_slot(const bunryu_scanner *s, int type, const char *name,
-                       size_t n) {
+static uint64_t load64(const char *p) {
+  uint64_t w;
+  memcpy(&w, p, sizeof w);
+  return w;
+}
+
+static uint64_t load32(const char *p) {
+  uint32_t w;
+  memcpy(&w, p, sizeof w);
+  return w;
+}
+
+/*
+** The entity table's hash of (type, name): eight bytes a step (the tail
+** read as the last eight, overlapping), where hash_bytes takes a multiply
+** per byte. Only this table uses it; equality is checked in full anyway.
+*/
+static inline uint64_t name_hash(int type, const char *p, size_t n) {
+  const uint64_t k = UINT64_C(0x9E3779B97F4A7C15);
+  uint64_t h = ((uint64_t)(unsigned)type * k) ^ n, w;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) h = (h ^ load64(p + i)) * k;
+  if (n >= 8) w = i < n ? load64(p + n - 8) : 0;
+  else if (n >= 4) w = load32(p) | load32(p + n - 4) << 32;
+  else if (n) w = (uint64_t)(unsigned char)p[0] |
+                  (uint64_t)(unsigned char)p[n / 2] << 8 |
+                  (uint64_t)(unsigned char)p[n - 1] << 16;
+  else w = 0;
+  h = (h ^ w) * k;
+  return h ^ (h >> 32);
+}
+
+static bool same_entity(const entity_rec *r, int type, const char *name,
+                        size_t n) {
+  /* Repeats of an alias bring the same engine string: no compare. */
+  return r->type == type && r->name_len == n &&
+         (r->name == name || memcmp(r->name, name, n) == 0);
+}
+
+/* The slot of (type, name): the one holding it, or the empty one where it
+   would go (the table is never more than half full). */
+static inline size_t ent_slot(const bunryu_scanner *s, int type,
+                              const char *name, size_t n) {
   size_t mask = s->n_ent_slots - 1;
-  size_t i = hash_bytes(name, n, (uint64_t)type) & mask;
+  size_t i = name_hash(type, name, n) & mask;
   for (;;) {
     uint32_t v = s->ent_slots[i];
-    if (!v) return i;
-    const entity_rec *r = &s->ents[v - 1];
-    if (r->type == type && r->name_len == n && memcmp(r->name, name, n) == 0)
-      return i;
+    if (!v || same_entity(&s->ents[v - 1], type, name, n)) return i;
     i = (i + 1) & mask;
   }
 }
@@ -364,7 +512,7 @@ void entities_reset(bunryu_scanner *s) {
     size_t mask = s->n_ent_slots - 1;
     for (size_t i = 0; i < s->n_ents; i++) {
       const entity_rec *r = &s->ents[i];
-      size_t j = hash_bytes(r->name, r->name_len, (uint64_t)r->type) & mask;
+      size_t j = name_hash(r->type, r->name, r->name_len) & mask;
       for (size_t probes = 0; probes < s->n_ent_slots; probes++) {
         if (s->ent_slots[j] == (uint32_t)i + 1) {
           s->ent_slots[j] = 0;
@@ -379,15 +527,18 @@ void entities_reset(bunryu_scanner *s) {
   s->n_ents = 0;
 }
 
-int entity_add(bunryu_scanner *s, int type, const char *name, size_t name_len,
-               int zi, int seg, size_t start, size_t end) {
-  if (rehash_entities(s) != BUNRYU_OK) return BUNRYU_ENOMEM;
-  size_t slot = ent_slot(s, type, name, name_len);
-  if (s->ent_slots[slot]) {
-    s->ents[s->ent_slots[slot] - 1].count++;
-    return BUNRYU_OK;
+/* A new record for (type, name), whose slot is `slot` unless the table
+   must grow first: it does when one more entity would fill more than half
+   of it (a power of two, at least 64). */
+static int new_entity(bunryu_scanner *s, size_t slot, int type,
+                      const char *name, size_t name_len, int zi, int seg,
+                      size_t start, size_t end) {
+  if ((s->n_ents + 1) * 2 > s->n_ent_slots) {
+    if (rehash_entities(s) != BUNRYU_OK) return BUNRYU_ENOMEM;
+    slot = ent_slot(s, type, name, name_len);
   }
-  if (mem_grow(&s->m, (void **)&s->ents, &s->cap_ents, s->n_ents + 1,
+  if (s->n_ents == s->cap_ents &&
+      mem_grow(&s->m, (void **)&s->ents, &s->cap_ents, s->n_ents + 1,
                sizeof *s->ents) < 0)
     return BUNRYU_ENOMEM;
   const char *buf = s->segs[seg].input;
@@ -397,14 +548,35 @@ int entity_add(bunryu_scanner *s, int type, const char *name, size_t name_len,
   return BUNRYU_OK;
 }
 
+/* entity_add with the repeat, the common case, inline in
+   resolve_entities' loop (a call per hit was a fifth of its cost). */
+static inline int add_entity(bunryu_scanner *s, int type, const char *name,
+                             size_t name_len, int zi, int seg, size_t start,
+                             size_t end) {
+  size_t slot = 0;
+  if (s->n_ent_slots) {
+    slot = ent_slot(s, type, name, name_len);
+    uint32_t v = s->ent_slots[slot];
+    if (v) {
+      s->ents[v - 1].count++;
+      return BUNRYU_OK;
+    }
+  }
+  return new_entity(s, slot, type, name, name_len, zi, seg, start, end);
+}
+
+int entity_add(bunryu_scanner *s, int type, const char *name, size_t name_len,
+               int zi, int seg, size_t start, size_t end) {
+  return add_entity(s, type, name, name_len, zi, seg, start, end);
+}
+
 int resolve_entities(bunryu_scanner *s) {
-  size_t first = 0;
-  while (first < s->n_hits && s->hits[first].kind != HIT_ENTITY) first++;
+  size_t first = first_entity(s);
   if (first == s->n_hits) return BUNRYU_OK;
   if (select_entities(s, first) != BUNRYU_OK) return s->result.error;
   for (size_t i = first; i < s->n_hits; i++) {
     const hit *h = &s->hits[i];
-    if (entity_add(s, h->owner, h->name, h->name_len, h->zi, h->seg, h->start,
+    if (add_entity(s, h->owner, h->name, h->name_len, h->zi, h->seg, h->start,
                    h->end) != BUNRYU_OK)
       return scan_fail(s, BUNRYU_ENOMEM, "out of memory");
   }

@@ -204,6 +204,42 @@ TEST(engine_lead_zone_is_the_first_lines) {
 ** Entities, boundaries and offsets
 ** -------------------------------------------------------------------- */
 
+/* Hits far from arrival order: every pattern hit comes after every
+   keyword and alias hit, so the in-order sorts run past their budget of
+   moves and hand over to the general sort; 200 distinct entities also grow
+   the entity table past its first size. */
+TEST(engine_many_hits_out_of_arrival_order) {
+  bunryu_builder *b = bunryu_builder_new();
+  int cat = bunryu_builder_add_category(b, "code", "코드");
+  bunryu_builder_add_keyword(b, cat, "kw", 1.0, 0, BUNRYU_LIT_WORD);
+  bunryu_builder_add_pattern(b, cat, "\\bP[0-9]+\\b", 2.0, 0, 0);
+  int item = bunryu_builder_add_entity_type(b, "item", 0);
+  int law = bunryu_builder_add_entity_type(b, "law", 0);
+  char text[8192] = "", alias[16], canon[16];
+  size_t len = 0;
+  for (int i = 0; i < 100; i++) {
+    snprintf(alias, sizeof alias, "e%03d", i);
+    snprintf(canon, sizeof canon, "E%03d", i);
+    bunryu_builder_add_alias(b, item, canon, alias, BUNRYU_LIT_WORD);
+  }
+  bunryu_builder_add_entity_pattern(b, law, "\\bL[0-9]+\\b", 0);
+  for (int rep = 0; rep < 2; rep++)
+    for (int i = 0; i < 100; i++)
+      len += (size_t)snprintf(text + len, sizeof text - len,
+                              "e%03d kw L%d P%d ", i, i, i);
+  fixture f = scan_with(b, text, len, 0);
+  CHECK_INT(f.rc, BUNRYU_OK);
+  if (f.r) {
+    CHECK_SIZE(bunryu_result_entity_count(f.r), 200);
+    for (size_t i = 0; i < bunryu_result_entity_count(f.r); i++) {
+      CHECK_SIZE(entity_count(f.r, (int)i), 2);
+      if (i) CHECK(entity_start(f.r, (int)i - 1) < entity_start(f.r, (int)i));
+    }
+    CHECK(bunryu_result_category_score(f.r, 0) == 600.0);
+  }
+  fixture_free(&f);
+}
+
 TEST(engine_entity_counts_and_first_span) {
   const char *doc = "오픈AI 소식\n\n오픈AI는 새 모델을, 오픈AI의 경쟁사 메타는 다른 모델을";
   fixture f = scan_with(small_rules(), doc, strlen(doc), 0);
