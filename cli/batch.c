@@ -127,6 +127,7 @@ typedef struct worker {
   batch *b;
   bunryu_scanner *scanner;
   sbuf doc;
+  doc_folder folder; /* of the file read last */
   jsonl_doc jd;
   pthread_t thread;
 } worker;
@@ -192,7 +193,8 @@ static void process_file(worker *w, slot *s) {
   cli_doc_id(s->path, id, sizeof id);
   doc_ident d = {id, s->path, 0, NULL};
   read_status rs =
-      read_document(s->path, o->max_bytes, &w->doc, &s->bytes, why, sizeof why);
+      read_document(&w->folder, s->path, o->max_bytes, &w->doc, &s->bytes,
+                    why, sizeof why);
   if (rs != READ_OK) {
     fail_slot(w, s, &d, why, rs == READ_SKIPPED ? REC_SKIPPED : REC_ERROR);
   } else {
@@ -637,6 +639,7 @@ static void free_batch(batch *b, worker *workers, size_t n_workers) {
   for (size_t i = 0; i < n_workers; i++) {
     bunryu_scanner_free(workers[i].scanner);
     sbuf_free(&workers[i].doc);
+    doc_folder_close(&workers[i].folder);
     jsonl_doc_free(&workers[i].jd);
   }
   for (size_t i = 0; b->ring && i < b->n_slots; i++) {

@@ -52,13 +52,30 @@ void sbuf_free(sbuf *b);
 typedef enum { READ_OK, READ_ERROR, READ_SKIPPED } read_status;
 
 /*
+** The folder of the file read last, kept open so that the next file of the
+** same folder is opened relative to it (openat): the kernel then looks up
+** one name instead of every component of the path again. All zero is an
+** empty one; doc_folder_close gives back its descriptor and memory.
+*/
+typedef struct doc_folder {
+  char *path; /* the folder as the file paths spell it */
+  size_t len, cap;
+  int fd;
+  bool open;
+} doc_folder;
+
+void doc_folder_close(doc_folder *f);
+
+/*
 ** Reads the document at path into doc, checking it first without reading
 ** it all: its size (stat) against the limit, then after reading that it
 ** is neither empty nor binary (READ_SKIPPED). *bytes gets its size for the
-** statistics; why[len] the reason when it is not READ_OK.
+** statistics; why[len] the reason when it is not READ_OK. The file is
+** opened through `folder`, which becomes the folder of path.
 */
-read_status read_document(const char *path, uint64_t limit, sbuf *doc,
-                          uint64_t *bytes, char *why, size_t len);
+read_status read_document(doc_folder *folder, const char *path,
+                          uint64_t limit, sbuf *doc, uint64_t *bytes,
+                          char *why, size_t len);
 /* Whether s[0, n) holds only ASCII white space (or nothing). */
 bool only_whitespace(const char *s, size_t n);
 

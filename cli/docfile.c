@@ -1,7 +1,8 @@
 /*
-** docfile.c — reading one document file for `bunryu classify`: the size
-** checked before reading, then the bytes read (bounded), then the file
-** judged empty, binary or text.
+** docfile.c — reading one document file for `bunryu classify`: the file
+** opened relative to the folder of the one before when they share it, the
+** size checked before reading, then the bytes read (bounded), then the
+** file judged empty, binary or text.
 **
 ** A file is binary when its first 8 KiB hold a NUL byte or more than 10%
 ** control characters (other than tab, line ends, form feed and escape).
@@ -13,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -27,6 +29,12 @@
    makes a file "mostly non-text". */
 #define BINARY_SNIFF_BYTES 8192u
 #define BINARY_CONTROL_PERCENT 10u
+
+#ifdef O_PATH
+#define FOLDER_FLAGS (O_PATH | O_DIRECTORY | O_CLOEXEC)
+#else
+#define FOLDER_FLAGS (O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+#endif
 
 bool only_whitespace(const char *s, size_t n) {
   for (size_t i = 0; i < n; i++)
@@ -156,10 +164,54 @@ oom:
   return -1;
 }
 
-read_status read_document(const char *path, uint64_t limit, sbuf *doc,
-                          uint64_t *bytes, char *why, size_t len) {
+void doc_folder_close(doc_folder *f) {
+  if (f->open) close(f->fd);
+  free(f->path);
+  memset(f, 0, sizeof *f);
+}
+
+/* Makes f the folder path[0, len), opened for lookups only (O_PATH needs
+   no read permission on it, as a path walk does not); false when that
+   cannot be done, and f is left empty. */
+static bool enter_folder(doc_folder *f, const char *path, size_t len) {
+  if (f->open) close(f->fd);
+  f->open = false;
+  if (len + 1 > f->cap) {
+    char *p = realloc(f->path, len + 1);
+    if (!p) return false;
+    f->path = p;
+    f->cap = len + 1;
+  }
+  memcpy(f->path, path, len);
+  f->path[len] = '\0';
+  f->len = len;
+  f->fd = open(len ? f->path : "/", FOLDER_FLAGS);
+  f->open = f->fd >= 0;
+  return f->open;
+}
+
+/*
+** Opens path for reading, relative to its folder when that is f's (and
+** f becomes its folder otherwise). A batch reads the files of one folder
+** one after another, so the whole path is walked once per folder; walking
+** it for every file was about 4% of a run over 16,000 articles (perf).
+** Any trouble with the folder falls back to opening the path itself.
+*/
+static int open_document(doc_folder *f, const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) return open(path, O_RDONLY | O_CLOEXEC);
+  size_t len = (size_t)(slash - path);
+  bool same = f->open && f->len == len && memcmp(f->path, path, len) == 0;
+  if (!same && !enter_folder(f, path, len))
+    return open(path, O_RDONLY | O_CLOEXEC);
+  return openat(f->fd, slash + 1, O_RDONLY | O_CLOEXEC);
+}
+
+read_status read_document(doc_folder *folder, const char *path,
+                          uint64_t limit, sbuf *doc, uint64_t *bytes,
+                          char *why, size_t len) {
   *bytes = 0;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  int fd = open_document(folder, path);
   if (fd < 0) {
     snprintf(why, len, "cannot open: %s", strerror(errno));
     return READ_ERROR;

@@ -114,6 +114,23 @@ check "files: in argument order" \
 "$BIN" classify -r "$RULES" --no-progress -q "$A/chip.txt" > "$T/timed.jsonl"
 check "timing: elapsed_us by default" grep -q '"elapsed_us": ' "$T/timed.jsonl"
 
+# Files are opened relative to the folder of the file before when it is the
+# same one: files of one name in two folders, taken in turns, and a bare
+# file name must each still be the file the path names.
+S=$T/same
+mkdir -p "$S/a" "$S/b"
+cp "$A/assembly.txt" "$S/a/x.txt"
+cp "$A/chip.txt" "$S/b/x.txt"
+cp "$A/weather.txt" "$S/a/y.txt"
+classify -q "$S/a/x.txt" "$S/b/x.txt" "$S/a/y.txt" "$S/b/x.txt" > "$T/same.jsonl"
+labels=$(python3 -c 'import json,sys; print(" ".join(str(json.loads(l)["label"]) for l in open(sys.argv[1])))' "$T/same.jsonl")
+check "files: same name in two folders, in turns" \
+  [ "$labels" = "policy tech None tech" ]
+(cd "$S/b" && "$BIN" classify -r "$RULES" --no-timing --no-progress -q x.txt ../a/x.txt) > "$T/bare.jsonl"
+labels=$(python3 -c 'import json,sys; print(" ".join(str(json.loads(l)["label"]) for l in open(sys.argv[1])))' "$T/bare.jsonl")
+check "files: a bare file name, then one in another folder" \
+  [ "$labels" = "tech policy" ]
+
 # ----------------------------------------------------------------------
 echo "# globs"
 classify -q --include '*.md' "$A" > "$T/g1"
