@@ -193,7 +193,7 @@ classify -q "$E/image.png" "$E/good.txt" > /dev/null
 check "errors: a skipped binary alone does not fail the batch" [ $? = 0 ]
 
 # The control-byte share is counted exactly, whatever the byte's place in a
-# 16-byte block: 1,003 bytes of letters with 151 counted control bytes
+# 32-byte pair of blocks: 1,003 bytes of letters with 151 counted control bytes
 # (0x01 0x08 0x0e 0x1f 0x7f) at every 7th place and tab/LF/VT/FF/CR/ESC,
 # which do not count, make 15%; 100 counted ones are 9.97%: not binary.
 # 9,000 control bytes: all 8,192 sniffed bytes count (no counter wraps).
