@@ -565,6 +565,19 @@ static int report_output(const lit_matcher *mt, uint32_t s, size_t end,
   return 0;
 }
 
+/* report_output for a dense state, inlined where the lock-step lanes
+   report (once per output of the whole scan). */
+static inline __attribute__((always_inline)) int
+report_dense(const lit_matcher *mt, uint32_t s, size_t end,
+             const emitter *em) {
+  for (int32_t id = (int32_t)mt->trans[s + mt->n_classes]; id >= 0;
+       id = mt->next_match[id]) {
+    int rc = emit(mt, em, id, end);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
 /*
 ** One step from any state: a dense row directly; from a sparse state its
 ** own children, else its failure state's step. Failure links lead to
@@ -747,7 +760,10 @@ static int settle_lanes(lanes *l, unsigned special) {
     size_t i = (size_t)__builtin_ctz(special);
     cursor *c = &l->c[i];
     size_t pos = c->pos;
-    *c = settle(l->mt, l->t, lane_end(l, i), pos, c->state, &l->em[i]);
+    if (c->state < l->mt->sparse_base) /* most: a dense state's output */
+      c->rc = report_dense(l->mt, c->state, pos, &l->em[i]);
+    else
+      *c = settle(l->mt, l->t, lane_end(l, i), pos, c->state, &l->em[i]);
     if (c->rc && i == 0) return c->rc;
     if (c->rc) l->dropped[i] = l->done[i] = true;
     if (c->rc || c->pos != pos) recount = true;
