@@ -169,7 +169,7 @@ static bool hangul_lead(unsigned char b0, unsigned char b1) {
          (b0 == 0xED && b1 < 0xA0);
 }
 
-static bool latin_at(const char *text, size_t len, size_t pos) {
+static inline bool latin_at(const char *text, size_t len, size_t pos) {
   if (pos >= len) return false;
   unsigned char b = (unsigned char)text[pos];
   if (b < 0x80) return ascii_alnum(b);
@@ -178,7 +178,7 @@ static bool latin_at(const char *text, size_t len, size_t pos) {
   return char_is_latin_or_digit(char_at(text, len, pos));
 }
 
-static bool latin_before(const char *text, size_t pos) {
+static inline bool latin_before(const char *text, size_t pos) {
   if (pos == 0) return false;
   unsigned char b = (unsigned char)text[pos - 1];
   if (b < 0x80) return ascii_alnum(b);
