@@ -607,6 +607,19 @@ static void *counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   return p;
 }
 
+/* Builds b (and frees it) and returns a scanner that holds the engine,
+   or NULL when an allocation failed on the way: under a failing
+   allocator, unlike build(), failure is expected. */
+static bunryu_scanner *scanner_of(bunryu_builder *b) {
+  bunryu_engine *e = NULL;
+  bunryu_builder_build(b, &e);
+  bunryu_builder_free(b);
+  if (!e) return NULL;
+  bunryu_scanner *s = bunryu_scanner_new(e, NULL, 0);
+  bunryu_engine_free(e);
+  return s;
+}
+
 /* Runs the whole API once with an allocator that fails after `budget`
    allocations; returns whether it got a classification through. */
 static int run_with_budget(counting *c) {
@@ -617,12 +630,7 @@ static int run_with_budget(counting *c) {
   if (pol >= 0) bunryu_builder_add_keyword(b, pol, "법안", 1, 0, 0);
   if (pol >= 0) bunryu_builder_add_pattern(b, pol, "국회\\S*", 1, 0, 0);
   if (firm >= 0) bunryu_builder_add_alias(b, firm, "OpenAI", "ＯｐｅｎＡＩ", BUNRYU_LIT_CASELESS);
-  bunryu_engine *e = NULL;
-  bunryu_builder_build(b, &e);
-  bunryu_builder_free(b);
-  if (!e) return 0;
-  bunryu_scanner *s = bunryu_scanner_new(e, NULL, 0);
-  bunryu_engine_free(e);
+  bunryu_scanner *s = scanner_of(b);
   if (!s) return 0;
   const bunryu_result *r;
   const char *doc = "국회 법안\n\nopenai 와 ＯＰＥＮＡＩ 법안";
@@ -670,12 +678,7 @@ static int run_split_with_budget(counting *c) {
   if (pol >= 0)
     bunryu_builder_add_pattern(b, pol, "[가-힣]{2,8}\\s?(?:법안|법)(?=\\s|$)",
                                1, 0, 0);
-  bunryu_engine *e = NULL;
-  bunryu_builder_build(b, &e);
-  bunryu_builder_free(b);
-  if (!e) return 0;
-  bunryu_scanner *s = bunryu_scanner_new(e, NULL, 0);
-  bunryu_engine_free(e);
+  bunryu_scanner *s = scanner_of(b);
   if (!s) return 0;
   const bunryu_result *r;
   const char *doc = "개인정보 보호법 개정\n\n좋은 방법 데이터 기본법안";
