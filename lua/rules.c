@@ -738,6 +738,18 @@ static int declare_named(lua_State *L, const char *kind, lua_CFunction body) {
   return 1;
 }
 
+/* Whether a declaration's one argument is a table (then the only value
+   on the stack); reports `usage` otherwise. */
+static bool table_argument(lua_State *L, loader *ld, decl_loc at,
+                           const char *usage) {
+  if (lua_type(L, 1) != LUA_TTABLE) {
+    rule_error(ld, at, "%s", usage);
+    return false;
+  }
+  lua_settop(L, 1);
+  return true;
+}
+
 /* The body's name, after marking its declaration complete; NULL when the
    argument is not a table (reported). */
 static const char *begin_body(lua_State *L, loader *ld, const char *kind,
@@ -1056,11 +1068,9 @@ static int dsl_ignore(lua_State *L) {
   loader *ld = get_loader(L);
   if (!ld->b) return 0;
   decl_loc at = caller_loc(L);
-  if (lua_type(L, 1) != LUA_TTABLE) {
-    rule_error(ld, at, "ignore: expected a list of patterns: ignore { … }");
+  if (!table_argument(L, ld, at,
+                      "ignore: expected a list of patterns: ignore { … }"))
     return 0;
-  }
-  lua_settop(L, 1);
   lua_newtable(L);
   lua_pushvalue(L, 1);
   lua_setfield(L, 2, "ignore");
@@ -1084,11 +1094,9 @@ static int dsl_settings(lua_State *L) {
   loader *ld = get_loader(L);
   if (!ld->b) return 0;
   decl_loc at = caller_loc(L);
-  if (lua_type(L, 1) != LUA_TTABLE) {
-    rule_error(ld, at, "settings: expected a table: settings { … }");
+  if (!table_argument(L, ld, at,
+                      "settings: expected a table: settings { … }"))
     return 0;
-  }
-  lua_settop(L, 1);
   check_fields(L, ld, at, 1, "settings", fields, 0);
   double threshold;
   if (raw_field(L, 1, "threshold") != LUA_TNIL &&
@@ -1204,11 +1212,9 @@ static int dsl_test(lua_State *L) {
   loader *ld = get_loader(L);
   if (!ld->b) return 0;
   decl_loc at = caller_loc(L);
-  if (lua_type(L, 1) != LUA_TTABLE) {
-    rule_error(ld, at, "test: expected a table: test { text = \"…\", … }");
+  if (!table_argument(L, ld, at,
+                      "test: expected a table: test { text = \"…\", … }"))
     return 0;
-  }
-  lua_settop(L, 1);
   check_fields(L, ld, at, 1, "test", test_fields, 0);
   rule_tests *t = ld->tests;
   if (mem_grow(&t->m, (void **)&t->items, &t->cap, t->n + 1,
