@@ -91,6 +91,7 @@ typedef struct slot {
   const char *source; /* streams: their name, for ids ("stdin:12") */
   char message[200];  /* JOB_FAILED */
   bool skipped;       /* JOB_FAILED: passed over (counts as skipped) */
+  bool regular;       /* JOB_FILE: the walk saw a regular file */
   uint64_t bytes;     /* input bytes, for MB/s */
   size_t held;        /* JOB_LINE: bytes counted in batch.held_bytes */
   /* set by the worker */
@@ -193,8 +194,8 @@ static void process_file(worker *w, slot *s) {
   cli_doc_id(s->path, id, sizeof id);
   doc_ident d = {id, s->path, 0, NULL};
   read_status rs =
-      read_document(&w->folder, s->path, o->max_bytes, &w->doc, &s->bytes,
-                    why, sizeof why);
+      read_document(&w->folder, s->path, s->regular, o->max_bytes, &w->doc,
+                    &s->bytes, why, sizeof why);
   if (rs != READ_OK) {
     fail_slot(w, s, &d, why, rs == READ_SKIPPED ? REC_SKIPPED : REC_ERROR);
   } else {
@@ -463,7 +464,7 @@ static void submit(batch *b, slot *s) {
 }
 
 /* Feeds a file; path is taken over. false when the batch is stopping. */
-static bool feed_file(batch *b, char *path) {
+static bool feed_file(batch *b, char *path, bool regular) {
   slot *s = acquire_slot(b);
   if (!s) {
     free(path);
@@ -471,6 +472,7 @@ static bool feed_file(batch *b, char *path) {
   }
   s->kind = JOB_FILE;
   s->path = path;
+  s->regular = regular;
   submit(b, s);
   return true;
 }
@@ -519,7 +521,7 @@ static bool feed_folder(batch *b, const char *root) {
       go = feed_skipped(b, it.path, "skipped: not a regular file");
       free(it.path);
     } else {
-      go = feed_file(b, it.path);
+      go = feed_file(b, it.path, it.regular);
     }
   }
   if (go && rc < 0) go = out_of_memory(b);
@@ -598,7 +600,7 @@ static void feed_inputs(batch *b) {
       go = feed_folder(b, in->path);
     } else {
       char *path = strdup(in->path);
-      go = path ? feed_file(b, path) : out_of_memory(b);
+      go = path ? feed_file(b, path, false) : out_of_memory(b);
     }
   }
 }

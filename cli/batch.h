@@ -71,9 +71,11 @@ void doc_folder_close(doc_folder *f);
 ** it all: its size (stat) against the limit, then after reading that it
 ** is neither empty nor binary (READ_SKIPPED). *bytes gets its size for the
 ** statistics; why[len] the reason when it is not READ_OK. The file is
-** opened through `folder`, which becomes the folder of path.
+** opened through `folder`, which becomes the folder of path. A file the
+** folder walk already knows to be regular is not stat'ed: the bounded read
+** alone keeps it within the limit.
 */
-read_status read_document(doc_folder *folder, const char *path,
+read_status read_document(doc_folder *folder, const char *path, bool regular,
                           uint64_t limit, sbuf *doc, uint64_t *bytes,
                           char *why, size_t len);
 /* Whether s[0, n) holds only ASCII white space (or nothing). */
@@ -128,6 +130,7 @@ typedef struct walk_item {
   char *path;
   int err;
   bool special; /* not a regular file (FIFO, socket, device): reported */
+  bool regular; /* readdir or stat said it is a regular file */
 } walk_item;
 
 /* Starts a depth-first walk of root in byte order of names at every level;

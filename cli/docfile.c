@@ -1,8 +1,9 @@
 /*
 ** docfile.c — reading one document file for `bunryu classify`: the file
 ** opened relative to the folder of the one before when they share it, the
-** size checked before reading, then the bytes read (bounded), then the
-** file judged empty, binary or text.
+** size checked before reading (unless the folder walk saw a regular file),
+** then the bytes read (bounded), then the file judged empty, binary or
+** text.
 **
 ** A file is binary when its first 8 KiB hold a NUL byte or more than 10%
 ** control characters (other than tab, line ends, form feed and escape).
@@ -222,7 +223,51 @@ static int open_document(doc_folder *f, const char *path) {
   return openat(f->fd, slash + 1, O_RDONLY | O_CLOEXEC);
 }
 
-read_status read_document(doc_folder *folder, const char *path,
+/*
+** What fstat says of an open file the walk did not vouch for: a folder is
+** refused, and a regular file's size is checked against the limit before
+** anything is read. READ_OK with *regular and *size set, else why is said.
+*/
+static read_status stat_document(int fd, uint64_t limit, bool *regular,
+                                 size_t *size, uint64_t *bytes, char *why,
+                                 size_t len) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    snprintf(why, len, "cannot stat: %s", strerror(errno));
+    return READ_ERROR;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    snprintf(why, len, "is a folder");
+    return READ_ERROR;
+  }
+  *regular = S_ISREG(st.st_mode);
+  *size = *regular ? (size_t)st.st_size : 0;
+  if (*regular) *bytes = (uint64_t)st.st_size;
+  if (*regular && (uint64_t)st.st_size > limit) {
+    too_large(why, len, (uint64_t)st.st_size, limit, true);
+    return READ_ERROR;
+  }
+  return READ_OK;
+}
+
+/* The reason for a document read past the limit: its exact size when
+   fstat can tell (a regular file read without a stat first). */
+static void read_too_large(int fd, const sbuf *doc, uint64_t limit, char *why,
+                           size_t len) {
+  struct stat st;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+      (uint64_t)st.st_size > limit)
+    too_large(why, len, (uint64_t)st.st_size, limit, true);
+  else
+    too_large(why, len, doc->n - 1, limit, false);
+}
+
+/*
+** A file the walk saw as regular skips fstat (one system call of four per
+** file) and is read into the buffer the last document left: a short read
+** is its end, and the limit bounds the read as it does for a pipe.
+*/
+read_status read_document(doc_folder *folder, const char *path, bool regular,
                           uint64_t limit, sbuf *doc, uint64_t *bytes,
                           char *why, size_t len) {
   *bytes = 0;
@@ -231,29 +276,18 @@ read_status read_document(doc_folder *folder, const char *path,
     snprintf(why, len, "cannot open: %s", strerror(errno));
     return READ_ERROR;
   }
-  struct stat st;
-  read_status rs = READ_ERROR;
-  if (fstat(fd, &st) != 0) {
-    snprintf(why, len, "cannot stat: %s", strerror(errno));
-    goto done;
-  }
-  if (S_ISDIR(st.st_mode)) {
-    snprintf(why, len, "is a folder");
-    goto done;
-  }
-  bool regular = S_ISREG(st.st_mode);
-  if (regular) *bytes = (uint64_t)st.st_size;
-  if (regular && (uint64_t)st.st_size > limit) {
-    too_large(why, len, (uint64_t)st.st_size, limit, true);
-    goto done;
-  }
-  if (read_bounded(fd, doc, limit, regular ? (size_t)st.st_size : 0,
-                   regular) != 0) {
+  size_t size = 0;
+  read_status rs = regular ? READ_OK
+                           : stat_document(fd, limit, &regular, &size, bytes,
+                                           why, len);
+  if (rs != READ_OK) goto done;
+  rs = READ_ERROR;
+  if (read_bounded(fd, doc, limit, size, regular) != 0) {
     snprintf(why, len, "cannot read: %s", strerror(errno));
     goto done;
   }
   *bytes = doc->n;
-  if (doc->n > limit) too_large(why, len, doc->n - 1, limit, false);
+  if (doc->n > limit) read_too_large(fd, doc, limit, why, len);
   else if (only_whitespace(doc->s ? doc->s : "", doc->n))
     snprintf(why, len, "empty file");
   else if (looks_binary(doc->s, doc->n, why, len))

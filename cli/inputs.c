@@ -157,25 +157,24 @@ fail:
 }
 
 /* What an entry is, following a symbolic link to a file but not to a
-   folder (a link to a folder could make the walk go round in circles). */
-typedef enum { KIND_FILE, KIND_DIR, KIND_OTHER } entry_kind;
+   folder (a link to a folder could make the walk go round in circles).
+   KIND_FILE is also what an entry that cannot be looked at gets: the
+   worker then reports why it cannot read it. */
+typedef enum { KIND_REGULAR, KIND_FILE, KIND_DIR, KIND_OTHER } entry_kind;
 
 static entry_kind kind_of(const char *path, unsigned char type) {
   struct stat st;
-  if (type == DT_REG) return KIND_FILE;
+  if (type == DT_REG) return KIND_REGULAR;
   if (type == DT_DIR) return KIND_DIR;
   if (type != DT_LNK && type != DT_UNKNOWN) return KIND_OTHER;
-  if (lstat(path, &st) != 0) return KIND_FILE; /* the worker reports it */
+  if (lstat(path, &st) != 0) return KIND_FILE;
   if (S_ISDIR(st.st_mode)) return KIND_DIR;
-  if (S_ISLNK(st.st_mode)) {
-    if (stat(path, &st) != 0) return KIND_FILE; /* dangling: reported */
-    return S_ISREG(st.st_mode) ? KIND_FILE : KIND_OTHER;
-  }
-  return S_ISREG(st.st_mode) ? KIND_FILE : KIND_OTHER;
+  if (S_ISLNK(st.st_mode) && stat(path, &st) != 0) return KIND_FILE;
+  return S_ISREG(st.st_mode) ? KIND_REGULAR : KIND_OTHER;
 }
 
 int walker_next(walker *w, walk_item *it) {
-  it->special = false;
+  it->special = it->regular = false;
   if (w->root_error_path) {
     it->path = w->root_error_path;
     it->err = w->root_error;
@@ -223,6 +222,7 @@ int walker_next(walker *w, walk_item *it) {
     it->path = path;
     it->err = 0;
     it->special = k == KIND_OTHER;
+    it->regular = k == KIND_REGULAR;
     return 1;
   }
   return 0;

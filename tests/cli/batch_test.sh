@@ -176,6 +176,33 @@ case $(err image) in '"skipped: binary file (NUL byte at offset 3)"') ok "errors
 case $(err noise) in '"skipped: binary file ('*'control bytes)"') ok "errors: binary (control bytes)" ;; *) bad "errors: binary (control bytes)" "$(err noise)" ;; esac
 case $(err latin1) in *UTF-8*) ok "errors: invalid UTF-8" ;; *) bad "errors: invalid UTF-8" "$(err latin1)" ;; esac
 case $(err huge) in *'too large'*'limit 2048'*) ok "errors: oversized (--max-bytes)" ;; *) bad "errors: oversized" "$(err huge)" ;; esac
+
+# Files met in a folder walk are read without a stat, into the buffer the
+# last one left (64 KiB at first): sizes around that buffer and past it must
+# still be read whole, up to the company named in their last line.
+W=$T/whole
+mkdir -p "$W"
+for size in 65535 65536 65537 200000; do
+  python3 - "$W/s$size.txt" "$size" <<'EOF'
+import sys
+path, size = sys.argv[1], int(sys.argv[2])
+tail = "\n끝으로 한빛전자".encode()
+head = "제목\n".encode()
+open(path, "wb").write(head + b"x" * (size - len(head) - len(tail)) + tail)
+EOF
+done
+classify -q --summary-json "$W.json" "$W" > "$W.jsonl"
+for size in 65535 65536 65537 200000; do
+  case $(json_field "$W.jsonl" "s$size" entities) in
+    *'"name": "한빛전자"'*) ok "walk read: $size bytes read to the end" ;;
+    *) bad "walk read: $size bytes read to the end" "$(json_field "$W.jsonl" "s$size" entities)" ;;
+  esac
+done
+check "walk read: bytes counted" python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["bytes"] == 65535 + 65536 + 65537 + 200000, s
+' "$W.json"
 case $(err hook) in *'hook failed on purpose'*) ok "errors: hook error" ;; *) bad "errors: hook error" "$(err hook)" ;; esac
 case $(err missing) in *'No such file'*) ok "errors: missing file" ;; *) bad "errors: missing file" "$(err missing)" ;; esac
 check "errors: error records carry path" \
