@@ -221,7 +221,7 @@ static size_t scratch_bytes(size_t n) {
 static int scratch_alloc(const mem *m, build_scratch *sc, size_t n) {
   memset(sc, 0, sizeof *sc);
   if (n > SIZE_MAX / (SCRATCH_WORDS * sizeof(uint32_t) + 1) - 1) return -1;
-  sc->block = mem_alloc(m, scratch_bytes(n));
+  sc->block = mem_alloc_table(m, scratch_bytes(n));
   if (!sc->block) return -1;
   sc->n = n;
   sc->order = sc->block;
@@ -436,10 +436,10 @@ static int matcher_alloc(lit_matcher *mt, const lit_builder *b,
   mt->n_patterns = b->n_ids;
   mt->n_sparse = b->n_nodes - n_dense;
   mt->n_trans = n_dense * mt->stride;
-  mt->trans = mem_alloc(&mt->m, mt->n_trans * sizeof *mt->trans);
+  mt->trans = mem_alloc_table(&mt->m, mt->n_trans * sizeof *mt->trans);
   if (!mt->trans) return -1;
   if (mt->n_sparse) {
-    mt->sparse = mem_alloc(&mt->m, mt->n_sparse * sizeof *mt->sparse);
+    mt->sparse = mem_alloc_table(&mt->m, mt->n_sparse * sizeof *mt->sparse);
     mt->sparse_label = mem_alloc(&mt->m, mt->n_sparse);
     if (!mt->sparse || !mt->sparse_label) return -1;
   }
