@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "sort.h"
 #include "text.h"
 
 /* ======================================================================
@@ -353,10 +354,59 @@ static int build_matcher(bunryu_engine *e) {
 ** The alias table: entity-pattern names -> canonical names
 ** ==================================================================== */
 
-static int alias_cmp(const void *a, const void *b) {
-  const struct alias_entry *x = a, *y = b;
+/*
+** The table is sorted through keys that hold each alias's type and first 8
+** bytes (big-endian, so that they order as strcmp does): a radix sort on
+** them, then an insertion sort for the names whose first 8 bytes are
+** equal. qsort with strcmp took 3.6 M instructions (43,000 calls) on the
+** benchmark's 4,000 aliases. Equal names keep the builder's order.
+*/
+typedef struct alias_key {
+  uint64_t prefix; /* the alias's first 8 bytes, zero-padded */
+  uint32_t type;
+  const literal *lit;
+} alias_key;
+
+static alias_key alias_key_of(const literal *l) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; i++)
+    v = v << 8 | (i < l->len ? (uint8_t)l->text[i] : 0u);
+  return (alias_key){v, (uint32_t)l->owner, l};
+}
+
+static int alias_key_cmp(const void *a, const void *b) {
+  const alias_key *x = a, *y = b;
   if (x->type != y->type) return x->type < y->type ? -1 : 1;
-  return strcmp(x->alias, y->alias);
+  if (x->prefix != y->prefix) return x->prefix < y->prefix ? -1 : 1;
+  /* Equal prefixes: both names have 8 bytes or more, or they are equal. */
+  int c = x->lit->len >= 8 && y->lit->len >= 8
+              ? strcmp(x->lit->text + 8, y->lit->text + 8)
+              : 0;
+  if (c) return c;
+  return x->lit < y->lit ? -1 : x->lit > y->lit;
+}
+
+/* Byte d of a key's (type, prefix), d = 0 the least significant. */
+static unsigned key_byte(const alias_key *k, unsigned d) {
+  return d < 8 ? (unsigned)(k->prefix >> (8 * d)) & 0xFFu
+               : (k->type >> (8 * (d - 8))) & 0xFFu;
+}
+
+/* A stable LSD radix sort of keys[0..n) by (type, prefix) through tmp,
+   skipping the bytes that all keys share. */
+static void radix_sort_keys(alias_key *keys, alias_key *tmp, size_t n) {
+  alias_key *from = keys, *to = tmp;
+  for (unsigned d = 0; d < 12; d++) {
+    size_t at[257] = {0};
+    for (size_t i = 0; i < n; i++) at[key_byte(&from[i], d) + 1]++;
+    if (at[key_byte(&from[0], d) + 1] == n) continue;
+    for (unsigned v = 0; v < 256; v++) at[v + 1] += at[v];
+    for (size_t i = 0; i < n; i++) to[at[key_byte(&from[i], d)]++] = from[i];
+    alias_key *t = from;
+    from = to;
+    to = t;
+  }
+  if (from != keys) memcpy(keys, from, n * sizeof *keys);
 }
 
 static int build_alias_table(bunryu_engine *e) {
@@ -364,15 +414,24 @@ static int build_alias_table(bunryu_engine *e) {
   for (size_t i = 0; i < e->n_lits; i++)
     if (e->lits[i].kind == HIT_ENTITY) n++;
   if (!n) return BUNRYU_OK;
-  e->aliases = mem_calloc(&e->m, n, sizeof *e->aliases);
-  if (!e->aliases) return BUNRYU_ENOMEM;
-  for (size_t i = 0; i < e->n_lits; i++) {
-    const literal *l = &e->lits[i];
-    if (l->kind != HIT_ENTITY) continue;
-    e->aliases[e->n_aliases++] =
-        (struct alias_entry){l->owner, l->text, l->canonical};
+  alias_key *keys = mem_alloc(&e->m, 2 * n * sizeof *keys);
+  if (!keys) return BUNRYU_ENOMEM;
+  e->aliases = mem_alloc(&e->m, n * sizeof *e->aliases);
+  if (!e->aliases) {
+    mem_free(&e->m, keys, 2 * n * sizeof *keys);
+    return BUNRYU_ENOMEM;
   }
-  qsort(e->aliases, e->n_aliases, sizeof *e->aliases, alias_cmp);
+  size_t k = 0;
+  for (size_t i = 0; i < e->n_lits; i++)
+    if (e->lits[i].kind == HIT_ENTITY) keys[k++] = alias_key_of(&e->lits[i]);
+  radix_sort_keys(keys, keys + n, n);
+  sort_nearly_sorted(keys, n, sizeof *keys, alias_key_cmp);
+  for (size_t i = 0; i < n; i++) {
+    const literal *l = keys[i].lit;
+    e->aliases[i] = (struct alias_entry){l->owner, l->text, l->canonical};
+  }
+  e->n_aliases = n;
+  mem_free(&e->m, keys, 2 * n * sizeof *keys);
   return BUNRYU_OK;
 }
 
