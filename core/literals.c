@@ -139,8 +139,9 @@ static uint32_t trie_child_or_add(lit_builder *b, uint32_t node, uint8_t c) {
   uint32_t k = trie_child(b, node, c);
   if (k != NO_NODE) return k;
   if (b->n_nodes >= UINT32_MAX / 2 ||
-      mem_grow(&b->m, (void **)&b->nodes, &b->cap_nodes, b->n_nodes + 1,
-               sizeof *b->nodes) != 0)
+      (b->n_nodes == b->cap_nodes &&
+       mem_grow(&b->m, (void **)&b->nodes, &b->cap_nodes, b->n_nodes + 1,
+                sizeof *b->nodes) != 0))
     return NO_NODE;
   k = (uint32_t)b->n_nodes++;
   b->nodes[k] = (trie_node){NO_NODE, b->nodes[node].first_child, -1, c};
