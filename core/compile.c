@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "sort.h"
 #include "text.h"
 
 /* ======================================================================
@@ -83,27 +84,55 @@ static int copy_entity_types(const bunryu_builder *b, bunryu_engine *e) {
   return fail ? BUNRYU_ENOMEM : BUNRYU_OK;
 }
 
+/* Bytes of a literal's strings, each with its NUL. */
+static size_t literal_strings_size(const literal *l) {
+  return l->len + 1 + (l->source ? strlen(l->source) + 1 : 0) +
+         (l->canonical ? strlen(l->canonical) + 1 : 0);
+}
+
+/*
+** The engine's literals and their strings are one block: the array, then
+** each literal's text, source and canonical name. Three allocations per
+** literal (and as many frees) were a tenth of the instructions of loading
+** the benchmark's 4,000 aliases. Its size is recomputed to free it.
+*/
+static size_t literals_block_size(const literal *lits, size_t n) {
+  size_t size = n * sizeof *lits;
+  for (size_t i = 0; i < n; i++) size += literal_strings_size(&lits[i]);
+  return size;
+}
+
+/* Copies s (n bytes and a NUL) to *at, which it advances. */
+static char *place_string(char **at, const char *s, size_t n) {
+  char *d = *at;
+  memcpy(d, s, n);
+  d[n] = '\0';
+  *at += n + 1;
+  return d;
+}
+
 static int copy_literals(const bunryu_builder *b, bunryu_engine *e) {
   if (!b->n_lits) return BUNRYU_OK;
-  e->lits = mem_calloc(&e->m, b->n_lits, sizeof *e->lits);
+  e->lits = mem_alloc(&e->m, literals_block_size(b->lits, b->n_lits));
   if (!e->lits) return BUNRYU_ENOMEM;
   e->n_lits = b->n_lits;
-  bool fail = false;
+  char *at = (char *)(e->lits + b->n_lits);
   for (size_t i = 0; i < b->n_lits; i++) {
     const literal *src = &b->lits[i];
     literal *l = &e->lits[i];
     *l = *src;
-    l->text = mem_strndup(&e->m, src->text, src->len);
-    if (!l->text) fail = true;
-    l->source = dup_or_null(&e->m, src->source, &fail);
-    l->canonical = dup_or_null(&e->m, src->canonical, &fail);
+    l->text = place_string(&at, src->text, src->len);
+    if (src->source)
+      l->source = place_string(&at, src->source, strlen(src->source));
+    l->canonical_len = src->canonical ? strlen(src->canonical) : 0;
+    if (src->canonical)
+      l->canonical = place_string(&at, src->canonical, l->canonical_len);
     l->loc = remap_loc(b, e, src->loc);
     if (l->flags & BUNRYU_LIT_CASELESS) e->has_caseless = true;
     l->check_case = !(l->flags & BUNRYU_LIT_CASELESS) &&
                     has_ascii_letter(src->text, src->len);
-    l->canonical_len = l->canonical ? strlen(l->canonical) : 0;
   }
-  return fail ? BUNRYU_ENOMEM : BUNRYU_OK;
+  return BUNRYU_OK;
 }
 
 /* The engine compiles its own regexes: a builder may outlive or be
@@ -325,10 +354,59 @@ static int build_matcher(bunryu_engine *e) {
 ** The alias table: entity-pattern names -> canonical names
 ** ==================================================================== */
 
-static int alias_cmp(const void *a, const void *b) {
-  const struct alias_entry *x = a, *y = b;
+/*
+** The table is sorted through keys that hold each alias's type and first 8
+** bytes (big-endian, so that they order as strcmp does): a radix sort on
+** them, then an insertion sort for the names whose first 8 bytes are
+** equal. qsort with strcmp took 3.6 M instructions (43,000 calls) on the
+** benchmark's 4,000 aliases. Equal names keep the builder's order.
+*/
+typedef struct alias_key {
+  uint64_t prefix; /* the alias's first 8 bytes, zero-padded */
+  uint32_t type;
+  const literal *lit;
+} alias_key;
+
+static alias_key alias_key_of(const literal *l) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < 8; i++)
+    v = v << 8 | (i < l->len ? (uint8_t)l->text[i] : 0u);
+  return (alias_key){v, (uint32_t)l->owner, l};
+}
+
+static int alias_key_cmp(const void *a, const void *b) {
+  const alias_key *x = a, *y = b;
   if (x->type != y->type) return x->type < y->type ? -1 : 1;
-  return strcmp(x->alias, y->alias);
+  if (x->prefix != y->prefix) return x->prefix < y->prefix ? -1 : 1;
+  /* Equal prefixes: both names have 8 bytes or more, or they are equal. */
+  int c = x->lit->len >= 8 && y->lit->len >= 8
+              ? strcmp(x->lit->text + 8, y->lit->text + 8)
+              : 0;
+  if (c) return c;
+  return x->lit < y->lit ? -1 : x->lit > y->lit;
+}
+
+/* Byte d of a key's (type, prefix), d = 0 the least significant. */
+static unsigned key_byte(const alias_key *k, unsigned d) {
+  return d < 8 ? (unsigned)(k->prefix >> (8 * d)) & 0xFFu
+               : (k->type >> (8 * (d - 8))) & 0xFFu;
+}
+
+/* A stable LSD radix sort of keys[0..n) by (type, prefix) through tmp,
+   skipping the bytes that all keys share. */
+static void radix_sort_keys(alias_key *keys, alias_key *tmp, size_t n) {
+  alias_key *from = keys, *to = tmp;
+  for (unsigned d = 0; d < 12; d++) {
+    size_t at[257] = {0};
+    for (size_t i = 0; i < n; i++) at[key_byte(&from[i], d) + 1]++;
+    if (at[key_byte(&from[0], d) + 1] == n) continue;
+    for (unsigned v = 0; v < 256; v++) at[v + 1] += at[v];
+    for (size_t i = 0; i < n; i++) to[at[key_byte(&from[i], d)]++] = from[i];
+    alias_key *t = from;
+    from = to;
+    to = t;
+  }
+  if (from != keys) memcpy(keys, from, n * sizeof *keys);
 }
 
 static int build_alias_table(bunryu_engine *e) {
@@ -336,15 +414,24 @@ static int build_alias_table(bunryu_engine *e) {
   for (size_t i = 0; i < e->n_lits; i++)
     if (e->lits[i].kind == HIT_ENTITY) n++;
   if (!n) return BUNRYU_OK;
-  e->aliases = mem_calloc(&e->m, n, sizeof *e->aliases);
-  if (!e->aliases) return BUNRYU_ENOMEM;
-  for (size_t i = 0; i < e->n_lits; i++) {
-    const literal *l = &e->lits[i];
-    if (l->kind != HIT_ENTITY) continue;
-    e->aliases[e->n_aliases++] =
-        (struct alias_entry){l->owner, l->text, l->canonical};
+  alias_key *keys = mem_alloc(&e->m, 2 * n * sizeof *keys);
+  if (!keys) return BUNRYU_ENOMEM;
+  e->aliases = mem_alloc(&e->m, n * sizeof *e->aliases);
+  if (!e->aliases) {
+    mem_free(&e->m, keys, 2 * n * sizeof *keys);
+    return BUNRYU_ENOMEM;
   }
-  qsort(e->aliases, e->n_aliases, sizeof *e->aliases, alias_cmp);
+  size_t k = 0;
+  for (size_t i = 0; i < e->n_lits; i++)
+    if (e->lits[i].kind == HIT_ENTITY) keys[k++] = alias_key_of(&e->lits[i]);
+  radix_sort_keys(keys, keys + n, n);
+  sort_nearly_sorted(keys, n, sizeof *keys, alias_key_cmp);
+  for (size_t i = 0; i < n; i++) {
+    const literal *l = keys[i].lit;
+    e->aliases[i] = (struct alias_entry){l->owner, l->text, l->canonical};
+  }
+  e->n_aliases = n;
+  mem_free(&e->m, keys, 2 * n * sizeof *keys);
   return BUNRYU_OK;
 }
 
@@ -355,13 +442,12 @@ static int build_alias_table(bunryu_engine *e) {
 static void free_engine(bunryu_engine *e) {
   const mem *m = &e->m;
   for (size_t i = 0; i < e->n_cats; i++) category_free(m, &e->cats[i]);
-  for (size_t i = 0; i < e->n_lits; i++) literal_free(m, &e->lits[i]);
   for (size_t i = 0; i < e->n_pats; i++) pattern_free(m, &e->pats[i]);
   for (size_t i = 0; i < e->n_ents; i++) mem_strfree(m, e->ents[i].name);
   for (size_t i = 0; i < e->n_files; i++) mem_strfree(m, e->files[i]);
   mem_free(m, e->cats, e->n_cats * sizeof *e->cats);
   mem_free(m, e->cat_names, e->n_cats * sizeof *e->cat_names);
-  mem_free(m, e->lits, e->n_lits * sizeof *e->lits);
+  mem_free(m, e->lits, literals_block_size(e->lits, e->n_lits));
   mem_free(m, e->pats, e->n_pats * sizeof *e->pats);
   mem_free(m, e->ents, e->n_ents * sizeof *e->ents);
   mem_free(m, e->files, e->n_files * sizeof *e->files);

@@ -139,8 +139,9 @@ static uint32_t trie_child_or_add(lit_builder *b, uint32_t node, uint8_t c) {
   uint32_t k = trie_child(b, node, c);
   if (k != NO_NODE) return k;
   if (b->n_nodes >= UINT32_MAX / 2 ||
-      mem_grow(&b->m, (void **)&b->nodes, &b->cap_nodes, b->n_nodes + 1,
-               sizeof *b->nodes) != 0)
+      (b->n_nodes == b->cap_nodes &&
+       mem_grow(&b->m, (void **)&b->nodes, &b->cap_nodes, b->n_nodes + 1,
+                sizeof *b->nodes) != 0))
     return NO_NODE;
   k = (uint32_t)b->n_nodes++;
   b->nodes[k] = (trie_node){NO_NODE, b->nodes[node].first_child, -1, c};
@@ -191,38 +192,51 @@ struct lit_matcher {
   size_t max_len; /* longest pattern, 0 when none */
 };
 
-/* Scratch of the build, per trie node (indexed by node) or per BFS rank;
-   one block of SCRATCH_ARRAYS arrays of n_nodes entries. */
+/*
+** Scratch of the build, indexed by breadth-first rank (the root's is 0).
+** The builder's sibling lists are walked once, to rank the nodes; the
+** passes after that read only these arrays, in which a node's children are
+** contiguous ranks with their labels in contiguous bytes: chasing the
+** lists through the node array again and again was most of the build.
+*/
 typedef struct build_scratch {
   uint32_t *block;
-  uint32_t *order;       /* rank -> node */
-  uint32_t *rank;        /* node -> rank */
-  uint32_t *fail;        /* node -> node */
-  uint32_t *depth;       /* node -> depth */
-  int32_t *first_match;  /* node -> first pattern to report, or -1 */
-  uint32_t *first_child; /* node -> rank of its first child */
-  uint32_t *state_id;    /* node -> final state id */
+  size_t n;              /* ranks: one per trie node */
+  uint32_t *order;       /* rank -> trie node */
+  uint32_t *fail;        /* rank -> rank */
+  uint32_t *depth;       /* rank -> depth */
+  int32_t *first_match;  /* rank -> first pattern to report, or -1 */
+  uint32_t *state_id;    /* rank -> final state id */
+  uint32_t *first_child; /* rank -> rank of its first child; n + 1 entries:
+                            the children of r end where those of r + 1
+                            begin */
+  uint8_t *label;        /* rank -> folded byte of the edge in */
 } build_scratch;
 
-#define SCRATCH_ARRAYS 7u
+#define SCRATCH_WORDS 6u /* uint32 arrays of n (one of n + 1) entries */
+
+static size_t scratch_bytes(size_t n) {
+  return (SCRATCH_WORDS * n + 1) * sizeof(uint32_t) + n;
+}
 
 static int scratch_alloc(const mem *m, build_scratch *sc, size_t n) {
   memset(sc, 0, sizeof *sc);
-  if (n > SIZE_MAX / sizeof(uint32_t) / SCRATCH_ARRAYS) return -1;
-  sc->block = mem_alloc(m, n * SCRATCH_ARRAYS * sizeof(uint32_t));
+  if (n > SIZE_MAX / (SCRATCH_WORDS * sizeof(uint32_t) + 1) - 1) return -1;
+  sc->block = mem_alloc_table(m, scratch_bytes(n));
   if (!sc->block) return -1;
+  sc->n = n;
   sc->order = sc->block;
-  sc->rank = sc->order + n;
-  sc->fail = sc->rank + n;
+  sc->fail = sc->order + n;
   sc->depth = sc->fail + n;
   sc->first_match = (int32_t *)(sc->depth + n);
-  sc->first_child = sc->depth + 2 * n;
-  sc->state_id = sc->first_child + n;
+  sc->state_id = sc->depth + 2 * n;
+  sc->first_child = sc->state_id + n;
+  sc->label = (uint8_t *)(sc->first_child + n + 1);
   return 0;
 }
 
-static void scratch_free(const mem *m, build_scratch *sc, size_t n) {
-  mem_free(m, sc->block, n * SCRATCH_ARRAYS * sizeof(uint32_t));
+static void scratch_free(const mem *m, build_scratch *sc) {
+  if (sc->block) mem_free(m, sc->block, scratch_bytes(sc->n));
 }
 
 void lit_matcher_free(lit_matcher *mt) {
@@ -254,28 +268,65 @@ static void assign_classes(lit_matcher *mt, const lit_builder *b) {
 
 /*
 ** Breadth-first order with each node's children contiguous and sorted by
-** byte. Sorting the (short) sibling lists here keeps adds cheap.
+** byte (sorting the short sibling lists here keeps adds cheap). Each rank
+** gets its label, depth, and in first_match its own pattern (-1 if none),
+** which link_failures completes.
 */
 static void order_breadth_first(const lit_builder *b, build_scratch *sc) {
-  size_t head = 0, tail = 1;
+  size_t tail = 1;
   sc->order[0] = 0;
+  sc->label[0] = 0;
   sc->depth[0] = 0;
-  while (head < tail) {
-    uint32_t u = sc->order[head];
-    sc->rank[u] = (uint32_t)head++;
-    sc->first_child[u] = (uint32_t)tail;
+  sc->first_match[0] = -1;
+  for (size_t r = 0; r < sc->n; r++) {
     size_t first = tail;
-    for (uint32_t k = b->nodes[u].first_child; k != NO_NODE;
+    sc->first_child[r] = (uint32_t)first;
+    for (uint32_t k = b->nodes[sc->order[r]].first_child; k != NO_NODE;
          k = b->nodes[k].next_sibling) {
+      uint8_t c = b->nodes[k].byte;
       size_t j = tail++;
-      while (j > first && b->nodes[sc->order[j - 1]].byte > b->nodes[k].byte) {
+      for (; j > first && sc->label[j - 1] > c; j--) {
         sc->order[j] = sc->order[j - 1];
-        j--;
+        sc->label[j] = sc->label[j - 1];
       }
       sc->order[j] = k;
-      sc->depth[k] = sc->depth[u] + 1;
+      sc->label[j] = c;
+    }
+    for (size_t j = first; j < tail; j++) {
+      sc->depth[j] = sc->depth[r] + 1;
+      sc->first_match[j] = b->nodes[sc->order[j]].id;
     }
   }
+  sc->first_child[sc->n] = (uint32_t)sc->n;
+}
+
+/* Reads the nodes' own patterns: call before link_failures. */
+static void record_pattern_lengths(lit_matcher *mt, const build_scratch *sc) {
+  for (size_t r = 1; r < sc->n; r++) {
+    int32_t id = sc->first_match[r];
+    if (id < 0) continue;
+    mt->pattern_len[id] = sc->depth[r];
+    if (sc->depth[r] > mt->max_len) mt->max_len = sc->depth[r];
+  }
+}
+
+/* The child of rank g labelled c, or 0 (the root is nobody's child). */
+static uint32_t child_rank(const build_scratch *sc, uint32_t g, uint8_t c) {
+  for (uint32_t k = sc->first_child[g]; k < sc->first_child[g + 1]; k++)
+    if (sc->label[k] >= c) return sc->label[k] == c ? k : 0;
+  return 0;
+}
+
+/* Where the failure chain from g (not the root) first has a child
+   labelled c; at_root holds the root's children by label. */
+static uint32_t failure_target(const build_scratch *sc,
+                               const uint32_t *at_root, uint32_t g,
+                               uint8_t c) {
+  for (; g != 0; g = sc->fail[g]) {
+    uint32_t f = child_rank(sc, g, c);
+    if (f) return f;
+  }
+  return at_root[c];
 }
 
 /*
@@ -284,25 +335,21 @@ static void order_breadth_first(const lit_builder *b, build_scratch *sc) {
 ** pattern or else the first of its failure state's chain, and a pattern's
 ** next_match continues with the failure state's chain.
 */
-static void link_failures(const lit_builder *b, build_scratch *sc,
-                          int32_t *next_match) {
+static void link_failures(build_scratch *sc, int32_t *next_match) {
+  uint32_t at_root[256] = {0};
+  for (uint32_t k = sc->first_child[0]; k < sc->first_child[1]; k++)
+    at_root[sc->label[k]] = k;
   sc->fail[0] = 0;
-  sc->first_match[0] = -1;
-  for (size_t r = 0; r < b->n_nodes; r++) {
-    uint32_t u = sc->order[r];
-    for (uint32_t v = b->nodes[u].first_child; v != NO_NODE;
-         v = b->nodes[v].next_sibling) {
-      uint32_t f = 0;
-      if (u != 0) {
-        uint32_t g = sc->fail[u];
-        uint8_t c = b->nodes[v].byte;
-        while ((f = trie_child(b, g, c)) == NO_NODE && g != 0) g = sc->fail[g];
-        if (f == NO_NODE) f = 0;
-      }
+  for (size_t u = 0; u < sc->n; u++) {
+    for (uint32_t v = sc->first_child[u]; v < sc->first_child[u + 1]; v++) {
+      uint32_t f =
+          u == 0 ? 0 : failure_target(sc, at_root, sc->fail[u], sc->label[v]);
       sc->fail[v] = f;
-      int32_t id = b->nodes[v].id;
-      if (id >= 0) next_match[id] = sc->first_match[f];
-      sc->first_match[v] = id >= 0 ? id : sc->first_match[f];
+      int32_t id = sc->first_match[v];
+      if (id >= 0)
+        next_match[id] = sc->first_match[f];
+      else
+        sc->first_match[v] = sc->first_match[f];
     }
   }
 }
@@ -325,12 +372,11 @@ static size_t dense_count(const lit_builder *b, uint32_t stride) {
 ** row 0), dense states with output the next, sparse states follow the
 ** table, numbered by rank. -1 when the ids would overflow a uint32.
 */
-static int number_states(lit_matcher *mt, const lit_builder *b,
-                         build_scratch *sc, size_t n_dense) {
+static int number_states(lit_matcher *mt, build_scratch *sc, size_t n_dense) {
   size_t quiet = 0;
   for (size_t r = 0; r < n_dense; r++)
-    if (sc->first_match[sc->order[r]] < 0) quiet++;
-  size_t n_sparse = b->n_nodes - n_dense;
+    if (sc->first_match[r] < 0) quiet++;
+  size_t n_sparse = sc->n - n_dense;
   if (n_sparse >= SPECIAL_FLAG ||
       n_dense > (SPECIAL_FLAG - 1 - n_sparse) / mt->stride)
     return -1;
@@ -338,12 +384,11 @@ static int number_states(lit_matcher *mt, const lit_builder *b,
   mt->sparse_base = (uint32_t)(n_dense * mt->stride);
   size_t next_quiet = 0, next_loud = quiet;
   for (size_t r = 0; r < n_dense; r++) {
-    uint32_t u = sc->order[r];
-    size_t row = sc->first_match[u] < 0 ? next_quiet++ : next_loud++;
-    sc->state_id[u] = (uint32_t)(row * mt->stride);
+    size_t row = sc->first_match[r] < 0 ? next_quiet++ : next_loud++;
+    sc->state_id[r] = (uint32_t)(row * mt->stride);
   }
-  for (size_t r = n_dense; r < b->n_nodes; r++)
-    sc->state_id[sc->order[r]] = mt->sparse_base + (uint32_t)(r - n_dense);
+  for (size_t r = n_dense; r < sc->n; r++)
+    sc->state_id[r] = mt->sparse_base + (uint32_t)(r - n_dense);
   return 0;
 }
 
@@ -357,48 +402,32 @@ static uint32_t row_entry(const lit_matcher *mt, uint32_t id) {
 ** (complete already, being shallower) with the node's own children written
 ** over it, which resolves every failure transition at build time.
 */
-static void fill_dense_rows(lit_matcher *mt, const lit_builder *b,
-                            const build_scratch *sc, size_t n_dense) {
+static void fill_dense_rows(lit_matcher *mt, const build_scratch *sc,
+                            size_t n_dense) {
   for (size_t r = 0; r < n_dense; r++) {
-    uint32_t u = sc->order[r];
-    uint32_t *row = mt->trans + sc->state_id[u];
-    if (u == 0)
+    uint32_t *row = mt->trans + sc->state_id[r];
+    if (r == 0)
       memset(row, 0, mt->n_classes * sizeof *row);
     else
-      memcpy(row, mt->trans + sc->state_id[sc->fail[u]],
+      memcpy(row, mt->trans + sc->state_id[sc->fail[r]],
              mt->n_classes * sizeof *row);
-    for (uint32_t v = b->nodes[u].first_child; v != NO_NODE;
-         v = b->nodes[v].next_sibling)
-      row[mt->cls[b->nodes[v].byte]] = row_entry(mt, sc->state_id[v]);
-    int32_t first = sc->first_match[u];
+    for (uint32_t k = sc->first_child[r]; k < sc->first_child[r + 1]; k++)
+      row[mt->cls[sc->label[k]]] = row_entry(mt, sc->state_id[k]);
+    int32_t first = sc->first_match[r];
     row[mt->n_classes] = first < 0 ? NO_MATCH : (uint32_t)first;
   }
 }
 
 /* Sparse states: their children (contiguous ranks, sorted) and failure. */
-static void fill_sparse_states(lit_matcher *mt, const lit_builder *b,
-                               const build_scratch *sc, size_t n_dense) {
-  for (size_t r = n_dense; r < b->n_nodes; r++) {
-    uint32_t u = sc->order[r];
-    uint32_t n_children = 0;
-    for (uint32_t v = b->nodes[u].first_child; v != NO_NODE;
-         v = b->nodes[v].next_sibling)
-      n_children++;
+static void fill_sparse_states(lit_matcher *mt, const build_scratch *sc,
+                               size_t n_dense) {
+  for (size_t r = n_dense; r < sc->n; r++) {
     size_t j = r - n_dense;
-    mt->sparse[j] = (sparse_state){sc->state_id[sc->fail[u]],
-                                   (uint32_t)(sc->first_child[u] - n_dense),
-                                   n_children, sc->first_match[u]};
-    mt->sparse_label[j] = mt->cls[b->nodes[u].byte];
+    mt->sparse[j] = (sparse_state){
+        sc->state_id[sc->fail[r]], (uint32_t)(sc->first_child[r] - n_dense),
+        sc->first_child[r + 1] - sc->first_child[r], sc->first_match[r]};
+    mt->sparse_label[j] = mt->cls[sc->label[r]];
   }
-}
-
-static void record_pattern_lengths(lit_matcher *mt, const lit_builder *b,
-                                   const build_scratch *sc) {
-  for (size_t k = 1; k < b->n_nodes; k++)
-    if (b->nodes[k].id >= 0) {
-      mt->pattern_len[b->nodes[k].id] = sc->depth[k];
-      if (sc->depth[k] > mt->max_len) mt->max_len = sc->depth[k];
-    }
 }
 
 /* The matcher's own arrays, sized from the builder; -1 on failure (the
@@ -408,10 +437,10 @@ static int matcher_alloc(lit_matcher *mt, const lit_builder *b,
   mt->n_patterns = b->n_ids;
   mt->n_sparse = b->n_nodes - n_dense;
   mt->n_trans = n_dense * mt->stride;
-  mt->trans = mem_alloc(&mt->m, mt->n_trans * sizeof *mt->trans);
+  mt->trans = mem_alloc_table(&mt->m, mt->n_trans * sizeof *mt->trans);
   if (!mt->trans) return -1;
   if (mt->n_sparse) {
-    mt->sparse = mem_alloc(&mt->m, mt->n_sparse * sizeof *mt->sparse);
+    mt->sparse = mem_alloc_table(&mt->m, mt->n_sparse * sizeof *mt->sparse);
     mt->sparse_label = mem_alloc(&mt->m, mt->n_sparse);
     if (!mt->sparse || !mt->sparse_label) return -1;
   }
@@ -433,21 +462,19 @@ lit_matcher *lit_matcher_build(lit_builder *b) {
   assign_classes(mt, b);
   size_t n_dense = dense_count(b, mt->stride);
   build_scratch sc;
-  if (scratch_alloc(&b->m, &sc, b->n_nodes) != 0) {
-    lit_matcher_free(mt);
-    return NULL;
-  }
-  if (matcher_alloc(mt, b, n_dense) != 0) goto fail;
+  if (scratch_alloc(&b->m, &sc, b->n_nodes) != 0 ||
+      matcher_alloc(mt, b, n_dense) != 0)
+    goto fail;
   order_breadth_first(b, &sc);
-  link_failures(b, &sc, mt->next_match);
-  if (number_states(mt, b, &sc, n_dense) != 0) goto fail;
-  fill_dense_rows(mt, b, &sc, n_dense);
-  fill_sparse_states(mt, b, &sc, n_dense);
-  record_pattern_lengths(mt, b, &sc);
-  scratch_free(&b->m, &sc, b->n_nodes);
+  record_pattern_lengths(mt, &sc);
+  link_failures(&sc, mt->next_match);
+  if (number_states(mt, &sc, n_dense) != 0) goto fail;
+  fill_dense_rows(mt, &sc, n_dense);
+  fill_sparse_states(mt, &sc, n_dense);
+  scratch_free(&b->m, &sc);
   return mt;
 fail:
-  scratch_free(&b->m, &sc, b->n_nodes);
+  scratch_free(&b->m, &sc);
   lit_matcher_free(mt);
   return NULL;
 }

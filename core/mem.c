@@ -6,6 +6,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+/* A huge page on x86-64 (and on arm64 with 4 KiB pages). */
+#define HUGE_PAGE_BYTES ((size_t)2 << 20)
 
 void *mem_default_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   (void)ud;
@@ -71,4 +75,16 @@ int mem_grow(const mem *m, void **items, size_t *cap, size_t need,
   *items = p;
   *cap = ncap;
   return 0;
+}
+
+void *mem_alloc_table(const mem *m, size_t n) {
+#ifdef MADV_HUGEPAGE
+  if (m->fn == mem_default_alloc && n >= HUGE_PAGE_BYTES) {
+    void *p = NULL;
+    if (posix_memalign(&p, HUGE_PAGE_BYTES, n) != 0) return NULL;
+    (void)madvise(p, n, MADV_HUGEPAGE); /* advice: a refusal costs nothing */
+    return p;
+  }
+#endif
+  return mem_alloc(m, n);
 }

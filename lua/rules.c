@@ -841,13 +841,21 @@ static unsigned lit_flags(bool caseless, bool word) {
   return (caseless ? BUNRYU_LIT_CASELESS : 0) | (word ? BUNRYU_LIT_WORD : 0);
 }
 
+/* Whether c is one of the bytes of cut (not its NUL): a loop, not strchr,
+   as it runs twice for each column of each dictionary line. */
+static bool is_cut(const char *cut, char c) {
+  for (; *cut; cut++)
+    if (*cut == c) return true;
+  return false;
+}
+
 /* Cuts the bytes of `cut` off both ends of s[0..*len) in place. */
 static char *trim(char *s, size_t *len, const char *cut) {
-  while (*len && s[0] && strchr(cut, s[0])) {
+  while (*len && is_cut(cut, s[0])) {
     s++;
     (*len)--;
   }
-  while (*len && s[*len - 1] && strchr(cut, s[*len - 1])) (*len)--;
+  while (*len && is_cut(cut, s[*len - 1])) (*len)--;
   s[*len] = '\0';
   return s;
 }
