@@ -240,3 +240,26 @@ bool boundary_ok(const char *text, size_t len, size_t start, size_t end,
   if (!latin_edges_ok(text, len, start, end)) return false;
   return !word || word_edges_ok(text, len, start, end);
 }
+
+/*
+** A literal's first and last characters are those of every match of it
+** (the automaton folds only ASCII case, which keeps Latin letters Latin),
+** so latin_at at a match's start and latin_before at its end are known
+** from the literal alone. The literal is whole characters of valid UTF-8,
+** like the text, so no look at the literal's edges reads past them.
+*/
+unsigned boundary_edges(const char *lit, size_t len, bool word) {
+  unsigned edges = word ? BOUNDARY_WORD : 0;
+  if (!lit || len == 0) return edges;
+  if (latin_at(lit, len, 0)) edges |= BOUNDARY_LATIN_START;
+  if (latin_before(lit, len)) edges |= BOUNDARY_LATIN_END;
+  return edges;
+}
+
+bool boundary_edges_ok(const char *text, size_t len, size_t start, size_t end,
+                       unsigned edges) {
+  if ((edges & BOUNDARY_LATIN_START) && latin_before(text, start))
+    return false;
+  if ((edges & BOUNDARY_LATIN_END) && latin_at(text, len, end)) return false;
+  return !(edges & BOUNDARY_WORD) || word_edges_ok(text, len, start, end);
+}

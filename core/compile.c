@@ -101,6 +101,8 @@ static int copy_literals(const bunryu_builder *b, bunryu_engine *e) {
     if (l->flags & BUNRYU_LIT_CASELESS) e->has_caseless = true;
     l->check_case = !(l->flags & BUNRYU_LIT_CASELESS) &&
                     has_ascii_letter(src->text, src->len);
+    l->edges = (unsigned char)boundary_edges(
+        l->text, src->len, (l->flags & BUNRYU_LIT_WORD) != 0);
     l->canonical_len = l->canonical ? strlen(l->canonical) : 0;
   }
   return fail ? BUNRYU_ENOMEM : BUNRYU_OK;

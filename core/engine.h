@@ -47,6 +47,7 @@ typedef struct literal {
   /* Set at build: the automaton folds ASCII case, so an exact-case literal
      holding an ASCII letter is compared with the text at each hit. */
   bool check_case;
+  unsigned char edges; /* boundary_edges() of text: 0 needs no check */
   size_t canonical_len;
 } literal;
 

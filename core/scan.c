@@ -347,7 +347,7 @@ static int literal_hit(lit_pass *p, const literal *l, uint32_t index,
   const char *t = p->t->buf;
   /* The automaton folds ASCII case; exact-case literals are checked here. */
   if (l->check_case && memcmp(t + start, l->text, l->len)) return BUNRYU_OK;
-  if (!boundary_ok(t, p->t->len, start, end, (l->flags & BUNRYU_LIT_WORD) != 0))
+  if (l->edges && !boundary_edges_ok(t, p->t->len, start, end, l->edges))
     return BUNRYU_OK;
   size_t in_s = map_start(p->t, start), in_e = map_end(p->t, end);
   int zi = span_zone(g, in_s, in_e);
