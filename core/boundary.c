@@ -53,12 +53,18 @@ bool char_is_hangul(int32_t cp) {
 ** syllable and a walk along its few entries. tests/unit/test_boundary.c
 ** checks the order.
 */
-/* A particle with its length, so that matching needs no strlen. */
+/* A particle with its length, so that matching needs no strlen, and its
+   first syllable as a number that orders as its bytes do (syllable_key),
+   so that the lookup compares numbers, not strings. */
 typedef struct particle {
   const char *s;
+  uint32_t key;
   unsigned char n;
 } particle;
-#define P(lit) {lit, sizeof lit - 1}
+#define SYLLABLE_KEY(s)                                                       \
+  ((uint32_t)(unsigned char)(s)[0] << 16 |                                    \
+   (uint32_t)(unsigned char)(s)[1] << 8 | (uint32_t)(unsigned char)(s)[2])
+#define P(lit) {lit, SYLLABLE_KEY(lit), sizeof lit - 1}
 
 static const particle particles[] = {
     P("가"),
@@ -117,17 +123,14 @@ static int32_t char_before(const char *text, size_t pos) {
 
 /* The first syllable of a particle (or of the text at a position) as one
    number that orders as its bytes do: comparisons without memcmp calls. */
-static uint32_t syllable_key(const char *s) {
-  const unsigned char *u = (const unsigned char *)s;
-  return (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
-}
+static uint32_t syllable_key(const char *s) { return SYLLABLE_KEY(s); }
 
 /* The first particle whose first syllable is not below `key`. */
 static size_t first_particle_from(uint32_t key) {
   size_t lo = 0, hi = sizeof particles / sizeof *particles;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
-    if (syllable_key(particles[mid].s) < key) lo = mid + 1;
+    if (particles[mid].key < key) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -141,9 +144,14 @@ size_t particle_len(const char *text, size_t len, size_t pos) {
   const uint32_t key = syllable_key(t);
   const size_t n_particles = sizeof particles / sizeof *particles;
   for (size_t i = first_particle_from(key);
-       i < n_particles && syllable_key(particles[i].s) == key; i++) {
+       i < n_particles && particles[i].key == key; i++) {
     const particle *p = &particles[i];
-    if (p->n > len - pos || memcmp(t + 3, p->s + 3, p->n - 3u) != 0) continue;
+    if (p->n > len - pos) continue;
+    /* Every particle is whole syllables: most entries are told apart by
+       their second one, without a memcmp call. */
+    if (p->n > 3 && (syllable_key(t + 3) != syllable_key(p->s + 3) ||
+                     (p->n > 6 && memcmp(t + 6, p->s + 6, p->n - 6u) != 0)))
+      continue;
     if (!hangul_at(text, len, pos + p->n)) return p->n;
   }
   return 0;
