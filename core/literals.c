@@ -486,6 +486,13 @@ size_t lit_matcher_pattern_len(const lit_matcher *mt, int32_t id) {
 **     pattern; those hits are merged with the held ones by end position;
 **   - a lane's state at the end of its window is exact, since a window is
 **     at least as long as the longest pattern; the last one is carried on.
+** In lock step, the loop records the states that have output and goes on
+** (record_event), up to LANE_EVENTS of them: leaving the loop and entering
+** it again for each output cost about 80 instructions, and the way from
+** there to the hit about 90 more, for about 100 outputs in a 6 KB article.
+** The outputs are reported (lane 0) or held (the other lanes) when the run
+** ends; a held output is the state's first pattern and its end, the rest
+** of its chain of suffixes follows at delivery.
 ** If a lane's buffer fills (a text dense with hits), its work is dropped
 ** and its window is scanned again from the exact state of the lane before,
 ** reporting directly, which is always correct.
@@ -501,11 +508,14 @@ size_t lit_matcher_pattern_len(const lit_matcher *mt, int32_t id) {
 #endif
 #define LANE_WINDOW_MAX 4096u /* bytes per window */
 #define LANE_WINDOW_MIN 128u  /* shorter texts scan with one copy */
-#define LANE_HELD 256u        /* hits a lane may hold per round */
+#define LANE_HELD 256u        /* outputs a lane may hold per round */
+#define LANE_EVENTS 64u       /* outputs a lock-step run records */
 
+/* Held outputs: the first pattern of each (the rest follows next_match)
+   and the end all of them share. */
 typedef struct held_hits {
   size_t n, next; /* held, and delivered so far */
-  int32_t id[LANE_HELD];
+  int32_t first[LANE_HELD];
   size_t end[LANE_HELD];
 } held_hits;
 
@@ -525,32 +535,56 @@ typedef struct emitter {
 
 #define HELD_FULL 1 /* EMIT_HOLD's only failure; never seen by the caller */
 
-/* Delivers held hits that end before `end`, in order. */
-static int deliver_held(const emitter *em, size_t end) {
-  held_hits *h = em->held;
-  while (h->next < h->n && h->end[h->next] < end) {
-    size_t k = h->next++;
-    int rc = em->on_hit(em->ud, h->id[k], h->end[k]);
+/* Calls back every pattern of the output chain from `first`, in order. */
+static int deliver_chain(const lit_matcher *mt, const emitter *em,
+                         int32_t first, size_t end) {
+  for (int32_t id = first; id >= 0; id = mt->next_match[id]) {
+    int rc = em->on_hit(em->ud, id, end);
     if (rc) return rc;
   }
   return 0;
 }
 
-static int emit(const lit_matcher *mt, const emitter *em, int32_t id,
-                size_t end) {
+/* Delivers held outputs that end before `end`, in order. */
+static int deliver_held(const lit_matcher *mt, const emitter *em,
+                        size_t end) {
+  held_hits *h = em->held;
+  while (h->next < h->n && h->end[h->next] < end) {
+    size_t k = h->next++;
+    int rc = deliver_chain(mt, em, h->first[k], h->end[k]);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* The straddling hits of an output chain: those that start before the
+   boundary, each after the held outputs that end before it. */
+static int report_straddling(const lit_matcher *mt, const emitter *em,
+                             int32_t first, size_t end) {
+  for (int32_t id = first; id >= 0; id = mt->next_match[id]) {
+    if (mt->pattern_len[id] <= end - em->boundary) continue; /* held */
+    int rc = deliver_held(mt, em, end);
+    if (rc == 0) rc = em->on_hit(em->ud, id, end);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* Reports the output chain from `first` (none when < 0), all of it ending
+   at `end`: held whole, or hit by hit. */
+static inline __attribute__((always_inline)) int
+report_chain(const lit_matcher *mt, int32_t first, size_t end,
+             const emitter *em) {
+  if (first < 0) return 0;
   if (em->mode == EMIT_HOLD) {
     held_hits *h = em->held;
     if (h->n == LANE_HELD) return HELD_FULL;
-    h->id[h->n] = id;
+    h->first[h->n] = first;
     h->end[h->n++] = end;
     return 0;
   }
-  if (em->mode == EMIT_STRADDLE) {
-    if (mt->pattern_len[id] <= end - em->boundary) return 0; /* held */
-    int rc = deliver_held(em, end);
-    if (rc) return rc;
-  }
-  return em->on_hit(em->ud, id, end);
+  if (em->mode == EMIT_STRADDLE) return report_straddling(mt, em, first, end);
+  return deliver_chain(mt, em, first, end);
 }
 
 /* The first pattern to report in state s, or -1. */
@@ -562,24 +596,7 @@ static int32_t state_output(const lit_matcher *mt, uint32_t s) {
 /* Reports every pattern ending in state s: its own, then its suffixes'. */
 static int report_output(const lit_matcher *mt, uint32_t s, size_t end,
                          const emitter *em) {
-  for (int32_t id = state_output(mt, s); id >= 0; id = mt->next_match[id]) {
-    int rc = emit(mt, em, id, end);
-    if (rc) return rc;
-  }
-  return 0;
-}
-
-/* report_output for a dense state, inlined where the lock-step lanes
-   report (once per output of the whole scan). */
-static inline __attribute__((always_inline)) int
-report_dense(const lit_matcher *mt, uint32_t s, size_t end,
-             const emitter *em) {
-  for (int32_t id = (int32_t)mt->trans[s + mt->n_classes]; id >= 0;
-       id = mt->next_match[id]) {
-    int rc = emit(mt, em, id, end);
-    if (rc) return rc;
-  }
-  return 0;
+  return report_chain(mt, state_output(mt, s), end, em);
 }
 
 /*
@@ -671,6 +688,12 @@ typedef struct lanes {
   size_t end[LANES_MAX]; /* each window's end */
   size_t room;           /* bytes every running lane has left */
   size_t ran;            /* bytes the last lock-step run took */
+  uint32_t sparse_base;  /* the matcher's, one load away */
+  /* Where the last lock-step run found output (record_event): after
+     room + event_k[e] bytes, the lanes' states, flagged where special. */
+  size_t n_events;
+  ptrdiff_t event_k[LANE_EVENTS];
+  uint32_t event_state[LANES_MAX][LANE_EVENTS];
   cursor c[LANES_MAX];
   bool done[LANES_MAX];    /* finished its window, or dropped */
   bool dropped[LANES_MAX]; /* its held buffer overflowed */
@@ -680,41 +703,66 @@ typedef struct lanes {
 
 static size_t lane_end(const lanes *l, size_t i) { return l->end[i]; }
 
-/*
-** Two or four lanes in lock step over l->room bytes at most, until one
-** reaches a special state. They return a bit per lane left in a special
-** state, and set l->ran. Leaf functions: that way the text pointers and
-** states of all lanes stay in registers (inlined into the round, the
-** four-lane loop spilled its pointers to the stack). The text pointers
-** point at the end of the room and the count runs from -room up to 0,
-** which saves the register a bound would take.
-*/
+/* A bit per lane whose state is flagged special. */
 static unsigned special_mask(uint32_t s0, uint32_t s1, uint32_t s2,
                              uint32_t s3) {
   return (s0 >> 31) | (s1 >> 31) << 1 | (s2 >> 31) << 2 | (s3 >> 31) << 3;
 }
 
-__attribute__((noinline)) static unsigned run_lockstep2(lanes *l) {
+/* Records where the lanes stand after a step into a special state, for
+   the lock-step loops. The states go to separate arrays: stored side by
+   side, they were packed into a vector register in the loops' hot path. */
+static inline void record_event(lanes *l, ptrdiff_t k, uint32_t s0,
+                                uint32_t s1, uint32_t s2, uint32_t s3) {
+  size_t e = l->n_events++;
+  l->event_k[e] = k;
+  l->event_state[0][e] = s0, l->event_state[1][e] = s1;
+  l->event_state[2][e] = s2, l->event_state[3][e] = s3;
+}
+
+/*
+** Two or four lanes in lock step over l->room bytes at most, recording
+** each step that leaves a lane in a special state (record_event) and going
+** on, until a lane is in a sparse state, LANE_EVENTS are recorded or the
+** room is used up. They set l->ran and l->n_events. Leaf functions: that
+** way the text pointers and states of all lanes stay in registers (inlined
+** into the round, the four-lane loop spilled its pointers to the stack).
+** The text pointers point at the end of the room and the count runs from
+** -room up to 0, which saves the register a bound would take.
+** The code around the inner loop must stay this lean: a variant that held
+** sparse_base in a register for the checks made GCC 12 spill a text
+** pointer, and the loop took 20% more instructions. After any change here,
+** check that the four-lane loop is 24 instructions and touches no stack.
+*/
+__attribute__((noinline)) static void run_lockstep2(lanes *l) {
   const uint32_t *trans = l->mt->trans;
   const uint8_t *cls = l->mt->cls;
   const size_t n = l->room;
   const uint8_t *e0 = l->t + l->c[0].pos + n, *e1 = l->t + l->c[1].pos + n;
   uint32_t s0 = l->c[0].state, s1 = l->c[1].state;
   ptrdiff_t k = -(ptrdiff_t)n;
-  while (k < 0) {
-    s0 = trans[(size_t)s0 + cls[e0[k]]];
-    s1 = trans[(size_t)s1 + cls[e1[k]]];
-    k++;
-    if ((s0 | s1) & SPECIAL_FLAG) break;
+  l->n_events = 0;
+  for (;;) {
+    while (k < 0) {
+      s0 = trans[(size_t)s0 + cls[e0[k]]];
+      s1 = trans[(size_t)s1 + cls[e1[k]]];
+      k++;
+      if ((s0 | s1) & SPECIAL_FLAG) break;
+    }
+    if (!((s0 | s1) & SPECIAL_FLAG)) break;
+    record_event(l, k, s0, s1, 0, 0);
+    s0 &= ~SPECIAL_FLAG, s1 &= ~SPECIAL_FLAG;
+    if (k == 0 || l->n_events == LANE_EVENTS || s0 >= l->sparse_base ||
+        s1 >= l->sparse_base)
+      break;
   }
   l->ran = n + (size_t)k;
   l->c[0].pos += l->ran, l->c[1].pos += l->ran;
-  l->c[0].state = s0 & ~SPECIAL_FLAG;
-  l->c[1].state = s1 & ~SPECIAL_FLAG;
-  return special_mask(s0, s1, 0, 0);
+  l->c[0].state = s0;
+  l->c[1].state = s1;
 }
 
-__attribute__((noinline)) static unsigned run_lockstep4(lanes *l) {
+__attribute__((noinline)) static void run_lockstep4(lanes *l) {
   const uint32_t *trans = l->mt->trans;
   const uint8_t *cls = l->mt->cls;
   const size_t n = l->room;
@@ -723,21 +771,30 @@ __attribute__((noinline)) static unsigned run_lockstep4(lanes *l) {
   uint32_t s0 = l->c[0].state, s1 = l->c[1].state, s2 = l->c[2].state,
            s3 = l->c[3].state;
   ptrdiff_t k = -(ptrdiff_t)n;
-  while (k < 0) {
-    s0 = trans[(size_t)s0 + cls[e0[k]]];
-    s1 = trans[(size_t)s1 + cls[e1[k]]];
-    s2 = trans[(size_t)s2 + cls[e2[k]]];
-    s3 = trans[(size_t)s3 + cls[e3[k]]];
-    k++;
-    if ((s0 | s1 | s2 | s3) & SPECIAL_FLAG) break;
+  l->n_events = 0;
+  for (;;) {
+    while (k < 0) {
+      s0 = trans[(size_t)s0 + cls[e0[k]]];
+      s1 = trans[(size_t)s1 + cls[e1[k]]];
+      s2 = trans[(size_t)s2 + cls[e2[k]]];
+      s3 = trans[(size_t)s3 + cls[e3[k]]];
+      k++;
+      if ((s0 | s1 | s2 | s3) & SPECIAL_FLAG) break;
+    }
+    if (!((s0 | s1 | s2 | s3) & SPECIAL_FLAG)) break;
+    record_event(l, k, s0, s1, s2, s3);
+    s0 &= ~SPECIAL_FLAG, s1 &= ~SPECIAL_FLAG;
+    s2 &= ~SPECIAL_FLAG, s3 &= ~SPECIAL_FLAG;
+    if (k == 0 || l->n_events == LANE_EVENTS || s0 >= l->sparse_base ||
+        s1 >= l->sparse_base || s2 >= l->sparse_base || s3 >= l->sparse_base)
+      break;
   }
   l->ran = n + (size_t)k;
   for (size_t i = 0; i < 4; i++) l->c[i].pos += l->ran;
-  l->c[0].state = s0 & ~SPECIAL_FLAG;
-  l->c[1].state = s1 & ~SPECIAL_FLAG;
-  l->c[2].state = s2 & ~SPECIAL_FLAG;
-  l->c[3].state = s3 & ~SPECIAL_FLAG;
-  return special_mask(s0, s1, s2, s3);
+  l->c[0].state = s0;
+  l->c[1].state = s1;
+  l->c[2].state = s2;
+  l->c[3].state = s3;
 }
 
 /* The room for the next lock-step run: what the lane with the least left
@@ -752,25 +809,38 @@ static void update_room(lanes *l) {
 }
 
 /*
-** After a lock-step run: reports for the lanes in `special` (a bit per
-** lane), then the room left. Returns lane 0's callback result; a held lane
-** that overflows is dropped. While every lane only reported, all moved by
-** l->ran and the room shrinks by as much; a lane that moved on alone (out
-** of sparse states), was dropped or reached its end makes it recomputed.
+** After a lock-step run: the outputs it recorded, in order (lane 0's
+** reported, the other lanes' held), then the room left. Returns lane 0's
+** callback result; a held lane that overflows is dropped. While every lane
+** only reported, all moved by l->ran and the room shrinks by as much; a
+** lane that moved on alone (out of sparse states, which only the last
+** event can hold), was dropped or reached its end makes it recomputed.
 */
-static int settle_lanes(lanes *l, unsigned special) {
+static int settle_lanes(lanes *l) {
+  const lit_matcher *mt = l->mt;
   bool recount = l->ran == l->room;
-  for (; special; special &= special - 1) {
-    size_t i = (size_t)__builtin_ctz(special);
-    cursor *c = &l->c[i];
-    size_t pos = c->pos;
-    if (c->state < l->mt->sparse_base) /* most: a dense state's output */
-      c->rc = report_dense(l->mt, c->state, pos, &l->em[i]);
-    else
-      *c = settle(l->mt, l->t, lane_end(l, i), pos, c->state, &l->em[i]);
-    if (c->rc && i == 0) return c->rc;
-    if (c->rc) l->dropped[i] = l->done[i] = true;
-    if (c->rc || c->pos != pos) recount = true;
+  ptrdiff_t k_end = (ptrdiff_t)l->ran - (ptrdiff_t)l->room;
+  for (size_t e = 0; e < l->n_events; e++) {
+    size_t back = (size_t)(k_end - l->event_k[e]); /* before the run's end */
+    unsigned special =
+        special_mask(l->event_state[0][e], l->event_state[1][e],
+                     l->event_state[2][e], l->event_state[3][e]);
+    for (; special; special &= special - 1) {
+      size_t i = (size_t)__builtin_ctz(special);
+      if (l->dropped[i]) continue;
+      cursor *c = &l->c[i];
+      uint32_t s = l->event_state[i][e] & ~SPECIAL_FLAG;
+      size_t pos = c->pos - back;
+      if (s < mt->sparse_base) { /* most: a dense state's output */
+        c->rc = report_chain(mt, (int32_t)mt->trans[s + mt->n_classes], pos,
+                             &l->em[i]);
+      } else {
+        *c = settle(mt, l->t, lane_end(l, i), pos, s, &l->em[i]);
+        if (c->pos != pos) recount = true;
+      }
+      if (c->rc && i == 0) return c->rc;
+      if (c->rc) l->dropped[i] = l->done[i] = recount = true;
+    }
   }
   if (recount) update_room(l);
   else l->room -= l->ran;
@@ -783,8 +853,9 @@ static int run_lanes(lanes *l) {
   int rc = 0;
   update_room(l);
   while (rc == 0 && l->room > 0) {
-    unsigned special = l->n == 4 ? run_lockstep4(l) : run_lockstep2(l);
-    rc = settle_lanes(l, special);
+    if (l->n == 4) run_lockstep4(l);
+    else run_lockstep2(l);
+    rc = settle_lanes(l);
   }
   for (size_t i = 0; rc == 0 && i < l->n; i++) {
     if (l->dropped[i]) continue;
@@ -830,7 +901,7 @@ static int join_lane(lanes *l, size_t i, uint32_t *state, lit_hit_fn on_hit,
   size_t reach = mt->max_len - 1 < l->w ? start + mt->max_len - 1
                                         : start + l->w;
   int rc = scan_straddle(mt, l->t, start, reach, *state, &straddle);
-  if (rc == 0) rc = deliver_held(&straddle, SIZE_MAX);
+  if (rc == 0) rc = deliver_held(mt, &straddle, SIZE_MAX);
   *state = l->c[i].state;
   return rc;
 }
@@ -874,6 +945,7 @@ int lit_scan(const lit_matcher *mt, const char *text, size_t len,
   lanes l;
   l.mt = mt;
   l.t = t;
+  l.sparse_base = mt->sparse_base;
   while (rc == 0 && len - i >= 2 * min_w) {
     size_t n = LANES_FOUR && len - i >= LANES_MAX * min_w ? LANES_MAX : 2;
     size_t w = (len - i) / n < LANE_WINDOW_MAX ? (len - i) / n
