@@ -243,7 +243,8 @@ static int add_triggers(bunryu_engine *e, matcher_build *mb, int pi) {
                    e->n_triggers + 1, sizeof *e->triggers) < 0) {
         rc = BUNRYU_ENOMEM;
       } else {
-        e->triggers[e->n_triggers++] = (trigger){sid, pi, norm, len};
+        e->triggers[e->n_triggers++] = (trigger){
+            sid, pi, norm, len, !caseless && has_ascii_letter(norm, len)};
         norm = NULL; /* the trigger owns it */
       }
     }

@@ -88,6 +88,9 @@ typedef struct trigger {
   int pattern;
   char *text; /* the literal as normalized for the automaton */
   size_t len;
+  /* Set at build: a case-sensitive pattern's literal holding an ASCII
+     letter is compared with the text (the automaton folds ASCII case). */
+  bool check_case;
 } trigger;
 
 typedef struct diag {
