@@ -703,12 +703,6 @@ typedef struct lanes {
 
 static size_t lane_end(const lanes *l, size_t i) { return l->end[i]; }
 
-/* A bit per lane whose state is flagged special. */
-static unsigned special_mask(uint32_t s0, uint32_t s1, uint32_t s2,
-                             uint32_t s3) {
-  return (s0 >> 31) | (s1 >> 31) << 1 | (s2 >> 31) << 2 | (s3 >> 31) << 3;
-}
-
 /* Records where the lanes stand after a step into a special state, for
    the lock-step loops. The states go to separate arrays: stored side by
    side, they were packed into a vector register in the loops' hot path. */
@@ -809,38 +803,51 @@ static void update_room(lanes *l) {
 }
 
 /*
-** After a lock-step run: the outputs it recorded, in order (lane 0's
-** reported, the other lanes' held), then the room left. Returns lane 0's
-** callback result; a held lane that overflows is dropped. While every lane
-** only reported, all moved by l->ran and the room shrinks by as much; a
-** lane that moved on alone (out of sparse states, which only the last
-** event can hold), was dropped or reached its end makes it recomputed.
+** Lane i's outputs in the last lock-step run, in order: reported (lane 0)
+** or held. A sparse state, which only the last event can hold, is left by
+** the lane alone (settle); *moved tells that it did. Returns the first
+** non-zero report result.
+*/
+static int settle_lane(lanes *l, size_t i, bool *moved) {
+  const lit_matcher *mt = l->mt;
+  const uint32_t *first_output = mt->trans + mt->n_classes;
+  const uint32_t *state = l->event_state[i];
+  size_t n_events = l->n_events;
+  size_t at = l->c[i].pos - l->ran + l->room; /* where k == 0 falls */
+  for (size_t e = 0; e < n_events; e++) {
+    uint32_t s = state[e];
+    if (!(s & SPECIAL_FLAG)) continue;
+    s &= ~SPECIAL_FLAG;
+    size_t pos = at + (size_t)l->event_k[e];
+    if (s >= mt->sparse_base) {
+      cursor *c = &l->c[i];
+      *c = settle(mt, l->t, lane_end(l, i), pos, s, &l->em[i]);
+      *moved = c->pos != pos;
+      return c->rc;
+    }
+    int rc = report_chain(mt, (int32_t)first_output[s], pos, &l->em[i]);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/*
+** After a lock-step run: the outputs it recorded, lane by lane (lane 0's
+** reported, the other lanes' held, so the order between lanes does not
+** matter), then the room left. Returns lane 0's callback result; a held
+** lane that overflows is dropped. While every lane only reported, all
+** moved by l->ran and the room shrinks by as much; a lane that moved on
+** alone (out of sparse states), was dropped or reached its end makes it
+** recomputed.
 */
 static int settle_lanes(lanes *l) {
-  const lit_matcher *mt = l->mt;
   bool recount = l->ran == l->room;
-  ptrdiff_t k_end = (ptrdiff_t)l->ran - (ptrdiff_t)l->room;
-  for (size_t e = 0; e < l->n_events; e++) {
-    size_t back = (size_t)(k_end - l->event_k[e]); /* before the run's end */
-    unsigned special =
-        special_mask(l->event_state[0][e], l->event_state[1][e],
-                     l->event_state[2][e], l->event_state[3][e]);
-    for (; special; special &= special - 1) {
-      size_t i = (size_t)__builtin_ctz(special);
-      if (l->dropped[i]) continue;
-      cursor *c = &l->c[i];
-      uint32_t s = l->event_state[i][e] & ~SPECIAL_FLAG;
-      size_t pos = c->pos - back;
-      if (s < mt->sparse_base) { /* most: a dense state's output */
-        c->rc = report_chain(mt, (int32_t)mt->trans[s + mt->n_classes], pos,
-                             &l->em[i]);
-      } else {
-        *c = settle(mt, l->t, lane_end(l, i), pos, s, &l->em[i]);
-        if (c->pos != pos) recount = true;
-      }
-      if (c->rc && i == 0) return c->rc;
-      if (c->rc) l->dropped[i] = l->done[i] = recount = true;
-    }
+  for (size_t i = 0; i < l->n; i++) {
+    bool moved = false;
+    int rc = settle_lane(l, i, &moved);
+    if (rc && i == 0) return rc;
+    if (rc) l->dropped[i] = l->done[i] = true;
+    if (rc || moved) recount = true;
   }
   if (recount) update_room(l);
   else l->room -= l->ran;
