@@ -314,6 +314,11 @@ typedef struct lit_pass {
   unsigned cf_mask, cf_want;
   uint64_t max_hits;    /* BUNRYU_LIMIT_HITS */
   const uint32_t *lens; /* the automaton's pattern lengths */
+  /* Input offsets from zone_from on are all in zone zone_zi (the body,
+     or the segment's one zone): most hits are told their zone by one
+     compare. */
+  size_t zone_from;
+  int zone_zi;
 } lit_pass;
 
 /* Offsets in a normalized text to input offsets; most documents need no
@@ -362,7 +367,7 @@ static int literal_hit(lit_pass *p, const literal *l, uint32_t index,
   if (l->edges && !boundary_edges_ok(p->buf, p->len, start, end, l->edges))
     return BUNRYU_OK;
   size_t in_s = map_start(p->t, start), in_e = map_end(p->t, end);
-  int zi = span_zone(p->g, in_s, in_e);
+  int zi = in_s >= p->zone_from ? p->zone_zi : span_zone(p->g, in_s, in_e);
   if (zi < 0 || !(l->zones & zone_bit_of[zi])) return BUNRYU_OK;
   hit *h = next_hit(p);
   if (!h) return p->s->result.error;
@@ -417,7 +422,11 @@ static int scan_literals(bunryu_scanner *s, int seg, bool cf_pass) {
       .cf_mask = g->cf_distinct ? BUNRYU_LIT_CASELESS : 0,
       .cf_want = cf_pass ? BUNRYU_LIT_CASELESS : 0,
       .max_hits = s->e->lim.v[BUNRYU_LIMIT_HITS],
-      .lens = lit_matcher_pattern_lengths(s->e->matcher)};
+      .lens = lit_matcher_pattern_lengths(s->e->matcher),
+      .zone_from = g->fixed_zi >= 0                ? 0
+                   : g->lead_end > g->title_end ? g->lead_end
+                                                : g->title_end,
+      .zone_zi = g->fixed_zi >= 0 ? g->fixed_zi : 2};
   lit_scan(s->e->matcher, p.buf, p.len, on_literal, &p);
   return s->result.error;
 }
