@@ -486,13 +486,13 @@ size_t lit_matcher_pattern_len(const lit_matcher *mt, int32_t id) {
 **     pattern; those hits are merged with the held ones by end position;
 **   - a lane's state at the end of its window is exact, since a window is
 **     at least as long as the longest pattern; the last one is carried on.
-** In lock step, the loop records the states that have output and goes on
-** (record_event), up to LANE_EVENTS of them: leaving the loop and entering
-** it again for each output cost about 80 instructions, and the way from
-** there to the hit about 90 more, for about 100 outputs in a 6 KB article.
-** The outputs are reported (lane 0) or held (the other lanes) when the run
-** ends; a held output is the state's first pattern and its end, the rest
-** of its chain of suffixes follows at delivery.
+** In lock step, the loop notes each lane's states that have output and
+** goes on (note_output), up to LANE_NOTES a lane: leaving the loop and
+** entering it again for each output cost about 80 instructions, and the
+** way from there to the hit about 90 more, for about 100 outputs in a 6 KB
+** article. The outputs are reported (lane 0) or held (the other lanes)
+** when the run ends; a held output is the state's first pattern and its
+** end, the rest of its chain of suffixes follows at delivery.
 ** If a lane's buffer fills (a text dense with hits), its work is dropped
 ** and its window is scanned again from the exact state of the lane before,
 ** reporting directly, which is always correct.
@@ -509,7 +509,7 @@ size_t lit_matcher_pattern_len(const lit_matcher *mt, int32_t id) {
 #define LANE_WINDOW_MAX 4096u /* bytes per window */
 #define LANE_WINDOW_MIN 128u  /* shorter texts scan with one copy */
 #define LANE_HELD 256u        /* outputs a lane may hold per round */
-#define LANE_EVENTS 64u       /* outputs a lock-step run records */
+#define LANE_NOTES 64u       /* outputs a lock-step run notes a lane */
 
 /* Held outputs: the first pattern of each (the rest follows next_match)
    and the end all of them share. */
@@ -689,11 +689,11 @@ typedef struct lanes {
   size_t room;           /* bytes every running lane has left */
   size_t ran;            /* bytes the last lock-step run took */
   uint32_t sparse_base;  /* the matcher's, one load away */
-  /* Where the last lock-step run found output (record_event): after
-     room + event_k[e] bytes, the lanes' states, flagged where special. */
-  size_t n_events;
-  ptrdiff_t event_k[LANE_EVENTS];
-  uint32_t event_state[LANES_MAX][LANE_EVENTS];
+  /* Where the last lock-step run found output, lane by lane (note_output):
+     the output states, after room + out_k[i][j] bytes. */
+  size_t n_out[LANES_MAX];
+  ptrdiff_t out_k[LANES_MAX][LANE_NOTES];
+  uint32_t out_state[LANES_MAX][LANE_NOTES];
   cursor c[LANES_MAX];
   bool done[LANES_MAX];    /* finished its window, or dropped */
   bool dropped[LANES_MAX]; /* its held buffer overflowed */
@@ -703,30 +703,31 @@ typedef struct lanes {
 
 static size_t lane_end(const lanes *l, size_t i) { return l->end[i]; }
 
-/* Records where the lanes stand after a step into a special state, for
-   the lock-step loops. The states go to separate arrays: stored side by
-   side, they were packed into a vector register in the loops' hot path. */
-static inline void record_event(lanes *l, ptrdiff_t k, uint32_t s0,
-                                uint32_t s1, uint32_t s2, uint32_t s3) {
-  size_t e = l->n_events++;
-  l->event_k[e] = k;
-  l->event_state[0][e] = s0, l->event_state[1][e] = s1;
-  l->event_state[2][e] = s2, l->event_state[3][e] = s3;
+/* Notes lane i's output state s after room + k bytes of a lock-step run;
+   true when the run must stop: the lane's notes are full, or s is sparse
+   (its steps need more than the lock-step loops do). */
+static inline bool note_output(lanes *l, size_t i, ptrdiff_t k, uint32_t s) {
+  size_t j = l->n_out[i]++;
+  l->out_k[i][j] = k;
+  l->out_state[i][j] = s;
+  return j + 1 == LANE_NOTES || s >= l->sparse_base;
 }
 
 /*
-** Two or four lanes in lock step over l->room bytes at most, recording
-** each step that leaves a lane in a special state (record_event) and going
-** on, until a lane is in a sparse state, LANE_EVENTS are recorded or the
-** room is used up. They set l->ran and l->n_events. Leaf functions: that
+** Two or four lanes in lock step over l->room bytes at most, noting each
+** lane's steps into a special state (note_output) and going on, until a
+** lane is in a sparse state or has LANE_NOTES notes, or the room is used
+** up. They set l->ran and l->n_out. Leaf functions: that
 ** way the text pointers and states of all lanes stay in registers (inlined
 ** into the round, the four-lane loop spilled its pointers to the stack).
 ** The text pointers point at the end of the room and the count runs from
 ** -room up to 0, which saves the register a bound would take.
 ** The code around the inner loop must stay this lean: a variant that held
-** sparse_base in a register for the checks made GCC 12 spill a text
-** pointer, and the loop took 20% more instructions. After any change here,
-** check that the four-lane loop is 24 instructions and touches no stack.
+** sparse_base in a register for its checks made GCC 12 spill a text
+** pointer, and the loop took 20% more instructions; one that stored the
+** four states side by side had them packed into a vector register. After
+** any change here, check that the four-lane loop is 24 instructions and
+** touches no stack.
 */
 __attribute__((noinline)) static void run_lockstep2(lanes *l) {
   const uint32_t *trans = l->mt->trans;
@@ -735,7 +736,7 @@ __attribute__((noinline)) static void run_lockstep2(lanes *l) {
   const uint8_t *e0 = l->t + l->c[0].pos + n, *e1 = l->t + l->c[1].pos + n;
   uint32_t s0 = l->c[0].state, s1 = l->c[1].state;
   ptrdiff_t k = -(ptrdiff_t)n;
-  l->n_events = 0;
+  l->n_out[0] = l->n_out[1] = 0;
   for (;;) {
     while (k < 0) {
       s0 = trans[(size_t)s0 + cls[e0[k]]];
@@ -744,11 +745,10 @@ __attribute__((noinline)) static void run_lockstep2(lanes *l) {
       if ((s0 | s1) & SPECIAL_FLAG) break;
     }
     if (!((s0 | s1) & SPECIAL_FLAG)) break;
-    record_event(l, k, s0, s1, 0, 0);
-    s0 &= ~SPECIAL_FLAG, s1 &= ~SPECIAL_FLAG;
-    if (k == 0 || l->n_events == LANE_EVENTS || s0 >= l->sparse_base ||
-        s1 >= l->sparse_base)
-      break;
+    bool stop = k == 0;
+    if (s0 & SPECIAL_FLAG) stop |= note_output(l, 0, k, s0 &= ~SPECIAL_FLAG);
+    if (s1 & SPECIAL_FLAG) stop |= note_output(l, 1, k, s1 &= ~SPECIAL_FLAG);
+    if (stop) break;
   }
   l->ran = n + (size_t)k;
   l->c[0].pos += l->ran, l->c[1].pos += l->ran;
@@ -765,7 +765,7 @@ __attribute__((noinline)) static void run_lockstep4(lanes *l) {
   uint32_t s0 = l->c[0].state, s1 = l->c[1].state, s2 = l->c[2].state,
            s3 = l->c[3].state;
   ptrdiff_t k = -(ptrdiff_t)n;
-  l->n_events = 0;
+  l->n_out[0] = l->n_out[1] = l->n_out[2] = l->n_out[3] = 0;
   for (;;) {
     while (k < 0) {
       s0 = trans[(size_t)s0 + cls[e0[k]]];
@@ -776,12 +776,12 @@ __attribute__((noinline)) static void run_lockstep4(lanes *l) {
       if ((s0 | s1 | s2 | s3) & SPECIAL_FLAG) break;
     }
     if (!((s0 | s1 | s2 | s3) & SPECIAL_FLAG)) break;
-    record_event(l, k, s0, s1, s2, s3);
-    s0 &= ~SPECIAL_FLAG, s1 &= ~SPECIAL_FLAG;
-    s2 &= ~SPECIAL_FLAG, s3 &= ~SPECIAL_FLAG;
-    if (k == 0 || l->n_events == LANE_EVENTS || s0 >= l->sparse_base ||
-        s1 >= l->sparse_base || s2 >= l->sparse_base || s3 >= l->sparse_base)
-      break;
+    bool stop = k == 0;
+    if (s0 & SPECIAL_FLAG) stop |= note_output(l, 0, k, s0 &= ~SPECIAL_FLAG);
+    if (s1 & SPECIAL_FLAG) stop |= note_output(l, 1, k, s1 &= ~SPECIAL_FLAG);
+    if (s2 & SPECIAL_FLAG) stop |= note_output(l, 2, k, s2 &= ~SPECIAL_FLAG);
+    if (s3 & SPECIAL_FLAG) stop |= note_output(l, 3, k, s3 &= ~SPECIAL_FLAG);
+    if (stop) break;
   }
   l->ran = n + (size_t)k;
   for (size_t i = 0; i < 4; i++) l->c[i].pos += l->ran;
@@ -804,21 +804,20 @@ static void update_room(lanes *l) {
 
 /*
 ** Lane i's outputs in the last lock-step run, in order: reported (lane 0)
-** or held. A sparse state, which only the last event can hold, is left by
-** the lane alone (settle); *moved tells that it did. Returns the first
-** non-zero report result.
+** or held. A sparse state, which can only be the last, is left by the lane
+** alone (settle); *moved tells that it did. Returns the first non-zero
+** report result.
 */
 static int settle_lane(lanes *l, size_t i, bool *moved) {
   const lit_matcher *mt = l->mt;
   const uint32_t *first_output = mt->trans + mt->n_classes;
-  const uint32_t *state = l->event_state[i];
-  size_t n_events = l->n_events;
+  const uint32_t *state = l->out_state[i];
+  const ptrdiff_t *out_k = l->out_k[i];
+  size_t n_out = l->n_out[i];
   size_t at = l->c[i].pos - l->ran + l->room; /* where k == 0 falls */
-  for (size_t e = 0; e < n_events; e++) {
-    uint32_t s = state[e];
-    if (!(s & SPECIAL_FLAG)) continue;
-    s &= ~SPECIAL_FLAG;
-    size_t pos = at + (size_t)l->event_k[e];
+  for (size_t j = 0; j < n_out; j++) {
+    uint32_t s = state[j];
+    size_t pos = at + (size_t)out_k[j];
     if (s >= mt->sparse_base) {
       cursor *c = &l->c[i];
       *c = settle(mt, l->t, lane_end(l, i), pos, s, &l->em[i]);
