@@ -125,15 +125,17 @@ static int32_t char_before(const char *text, size_t pos) {
    number that orders as its bytes do: comparisons without memcmp calls. */
 static uint32_t syllable_key(const char *s) { return SYLLABLE_KEY(s); }
 
-/* The first particle whose first syllable is not below `key`. */
+/* The first particle whose first syllable is not below `key`: a binary
+   search whose steps depend on the table's size only, without branches. */
 static size_t first_particle_from(uint32_t key) {
-  size_t lo = 0, hi = sizeof particles / sizeof *particles;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (particles[mid].key < key) lo = mid + 1;
-    else hi = mid;
+  const particle *base = particles;
+  size_t n = sizeof particles / sizeof *particles;
+  while (n > 1) {
+    size_t half = n / 2;
+    if (base[half - 1].key < key) base += half;
+    n -= half;
   }
-  return lo;
+  return (size_t)(base - particles) + (base->key < key);
 }
 
 static bool hangul_at(const char *text, size_t len, size_t pos);
@@ -142,6 +144,13 @@ size_t particle_len(const char *text, size_t len, size_t pos) {
   if (pos + 3 > len) return 0;
   const char *t = text + pos;
   const uint32_t key = syllable_key(t);
+  if (!hangul_at(text, len, pos + 3)) {
+    /* Only a particle of one syllable can be followed by no Hangul there,
+       and it is the last of its syllable's entries. */
+    size_t i = first_particle_from(key + 1);
+    return i > 0 && particles[i - 1].key == key && particles[i - 1].n == 3 ? 3
+                                                                          : 0;
+  }
   const size_t n_particles = sizeof particles / sizeof *particles;
   for (size_t i = first_particle_from(key);
        i < n_particles && particles[i].key == key; i++) {
