@@ -570,19 +570,21 @@ static int report_straddling(const lit_matcher *mt, const emitter *em,
   return 0;
 }
 
+/* Holds an output chain; HELD_FULL when there is no room. */
+static inline int hold_output(held_hits *h, int32_t first, size_t end) {
+  if (h->n == LANE_HELD) return HELD_FULL;
+  h->first[h->n] = first;
+  h->end[h->n++] = end;
+  return 0;
+}
+
 /* Reports the output chain from `first` (none when < 0), all of it ending
    at `end`: held whole, or hit by hit. */
 static inline __attribute__((always_inline)) int
 report_chain(const lit_matcher *mt, int32_t first, size_t end,
              const emitter *em) {
   if (first < 0) return 0;
-  if (em->mode == EMIT_HOLD) {
-    held_hits *h = em->held;
-    if (h->n == LANE_HELD) return HELD_FULL;
-    h->first[h->n] = first;
-    h->end[h->n++] = end;
-    return 0;
-  }
+  if (em->mode == EMIT_HOLD) return hold_output(em->held, first, end);
   if (em->mode == EMIT_STRADDLE) return report_straddling(mt, em, first, end);
   return deliver_chain(mt, em, first, end);
 }
@@ -629,7 +631,8 @@ static cursor leave_sparse(const lit_matcher *mt, const uint8_t *t,
                            size_t end, cursor c, const emitter *em) {
   while (c.rc == 0 && c.state >= mt->sparse_base && c.pos < end) {
     c.state = step_any(mt, c.state, mt->cls[t[c.pos++]]);
-    c.rc = report_output(mt, c.state, c.pos, em);
+    if (c.state >= mt->special) /* below: dense states without output */
+      c.rc = report_output(mt, c.state, c.pos, em);
   }
   return c;
 }
@@ -824,7 +827,10 @@ static int settle_lane(lanes *l, size_t i, bool *moved) {
       *moved = c->pos != pos;
       return c->rc;
     }
-    int rc = report_chain(mt, (int32_t)first_output[s], pos, &l->em[i]);
+    /* In lock step, lane 0 reports and the others hold. */
+    int32_t first = (int32_t)first_output[s];
+    int rc = i == 0 ? deliver_chain(mt, &l->em[0], first, pos)
+                    : hold_output(&l->held[i], first, pos);
     if (rc) return rc;
   }
   return 0;
