@@ -53,12 +53,18 @@ bool char_is_hangul(int32_t cp) {
 ** syllable and a walk along its few entries. tests/unit/test_boundary.c
 ** checks the order.
 */
-/* A particle with its length, so that matching needs no strlen. */
+/* A particle with its length, so that matching needs no strlen, and its
+   first syllable as a number that orders as its bytes do (syllable_key),
+   so that the lookup compares numbers, not strings. */
 typedef struct particle {
   const char *s;
+  uint32_t key;
   unsigned char n;
 } particle;
-#define P(lit) {lit, sizeof lit - 1}
+#define SYLLABLE_KEY(s)                                                       \
+  ((uint32_t)(unsigned char)(s)[0] << 16 |                                    \
+   (uint32_t)(unsigned char)(s)[1] << 8 | (uint32_t)(unsigned char)(s)[2])
+#define P(lit) {lit, SYLLABLE_KEY(lit), sizeof lit - 1}
 
 static const particle particles[] = {
     P("가"),
@@ -117,20 +123,19 @@ static int32_t char_before(const char *text, size_t pos) {
 
 /* The first syllable of a particle (or of the text at a position) as one
    number that orders as its bytes do: comparisons without memcmp calls. */
-static uint32_t syllable_key(const char *s) {
-  const unsigned char *u = (const unsigned char *)s;
-  return (uint32_t)u[0] << 16 | (uint32_t)u[1] << 8 | u[2];
-}
+static uint32_t syllable_key(const char *s) { return SYLLABLE_KEY(s); }
 
-/* The first particle whose first syllable is not below `key`. */
+/* The first particle whose first syllable is not below `key`: a binary
+   search whose steps depend on the table's size only, without branches. */
 static size_t first_particle_from(uint32_t key) {
-  size_t lo = 0, hi = sizeof particles / sizeof *particles;
-  while (lo < hi) {
-    size_t mid = lo + (hi - lo) / 2;
-    if (syllable_key(particles[mid].s) < key) lo = mid + 1;
-    else hi = mid;
+  const particle *base = particles;
+  size_t n = sizeof particles / sizeof *particles;
+  while (n > 1) {
+    size_t half = n / 2;
+    if (base[half - 1].key < key) base += half;
+    n -= half;
   }
-  return lo;
+  return (size_t)(base - particles) + (base->key < key);
 }
 
 static bool hangul_at(const char *text, size_t len, size_t pos);
@@ -139,11 +144,23 @@ size_t particle_len(const char *text, size_t len, size_t pos) {
   if (pos + 3 > len) return 0;
   const char *t = text + pos;
   const uint32_t key = syllable_key(t);
+  if (!hangul_at(text, len, pos + 3)) {
+    /* Only a particle of one syllable can be followed by no Hangul there,
+       and it is the last of its syllable's entries. */
+    size_t i = first_particle_from(key + 1);
+    return i > 0 && particles[i - 1].key == key && particles[i - 1].n == 3 ? 3
+                                                                          : 0;
+  }
   const size_t n_particles = sizeof particles / sizeof *particles;
   for (size_t i = first_particle_from(key);
-       i < n_particles && syllable_key(particles[i].s) == key; i++) {
+       i < n_particles && particles[i].key == key; i++) {
     const particle *p = &particles[i];
-    if (p->n > len - pos || memcmp(t + 3, p->s + 3, p->n - 3u) != 0) continue;
+    if (p->n > len - pos) continue;
+    /* Every particle is whole syllables: most entries are told apart by
+       their second one, without a memcmp call. */
+    if (p->n > 3 && (syllable_key(t + 3) != syllable_key(p->s + 3) ||
+                     (p->n > 6 && memcmp(t + 6, p->s + 6, p->n - 6u) != 0)))
+      continue;
     if (!hangul_at(text, len, pos + p->n)) return p->n;
   }
   return 0;
@@ -239,4 +256,27 @@ bool boundary_ok(const char *text, size_t len, size_t start, size_t end,
   if (!text || start >= end || end > len) return false;
   if (!latin_edges_ok(text, len, start, end)) return false;
   return !word || word_edges_ok(text, len, start, end);
+}
+
+/*
+** A literal's first and last characters are those of every match of it
+** (the automaton folds only ASCII case, which keeps Latin letters Latin),
+** so latin_at at a match's start and latin_before at its end are known
+** from the literal alone. The literal is whole characters of valid UTF-8,
+** like the text, so no look at the literal's edges reads past them.
+*/
+unsigned boundary_edges(const char *lit, size_t len, bool word) {
+  unsigned edges = word ? BOUNDARY_WORD : 0;
+  if (!lit || len == 0) return edges;
+  if (latin_at(lit, len, 0)) edges |= BOUNDARY_LATIN_START;
+  if (latin_before(lit, len)) edges |= BOUNDARY_LATIN_END;
+  return edges;
+}
+
+bool boundary_edges_ok(const char *text, size_t len, size_t start, size_t end,
+                       unsigned edges) {
+  if ((edges & BOUNDARY_LATIN_START) && latin_before(text, start))
+    return false;
+  if ((edges & BOUNDARY_LATIN_END) && latin_at(text, len, end)) return false;
+  return !(edges & BOUNDARY_WORD) || word_edges_ok(text, len, start, end);
 }

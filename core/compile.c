@@ -131,6 +131,8 @@ static int copy_literals(const bunryu_builder *b, bunryu_engine *e) {
     if (l->flags & BUNRYU_LIT_CASELESS) e->has_caseless = true;
     l->check_case = !(l->flags & BUNRYU_LIT_CASELESS) &&
                     has_ascii_letter(src->text, src->len);
+    l->edges = (unsigned char)boundary_edges(
+        l->text, src->len, (l->flags & BUNRYU_LIT_WORD) != 0);
   }
   return BUNRYU_OK;
 }
@@ -270,7 +272,8 @@ static int add_triggers(bunryu_engine *e, matcher_build *mb, int pi) {
                    e->n_triggers + 1, sizeof *e->triggers) < 0) {
         rc = BUNRYU_ENOMEM;
       } else {
-        e->triggers[e->n_triggers++] = (trigger){sid, pi, norm, len};
+        e->triggers[e->n_triggers++] = (trigger){
+            sid, pi, norm, len, !caseless && has_ascii_letter(norm, len)};
         norm = NULL; /* the trigger owns it */
       }
     }

@@ -47,6 +47,7 @@ typedef struct literal {
   /* Set at build: the automaton folds ASCII case, so an exact-case literal
      holding an ASCII letter is compared with the text at each hit. */
   bool check_case;
+  unsigned char edges; /* boundary_edges() of text: 0 needs no check */
   size_t canonical_len;
 } literal;
 
@@ -87,6 +88,9 @@ typedef struct trigger {
   int pattern;
   char *text; /* the literal as normalized for the automaton */
   size_t len;
+  /* Set at build: a case-sensitive pattern's literal holding an ASCII
+     letter is compared with the text (the automaton folds ASCII case). */
+  bool check_case;
 } trigger;
 
 typedef struct diag {
@@ -154,8 +158,10 @@ int builder_diag(bunryu_builder *b, int severity, int code, const char *file,
                  int line, int offset, const char *fmt, ...)
     __attribute__((format(printf, 7, 8)));
 
-/* Free what a rule entry owns (its strings, its compiled regex); shared by
-   the builder and the engine, which hold entries of the same shape. */
+/* Free what a rule entry owns (its strings, its compiled regex). The
+   builder and the engine hold entries of the same shape and share these,
+   except literal_free: the engine's literals and their strings are one
+   block (compile.c), freed whole. */
 void category_free(const mem *m, category_def *c);
 void literal_free(const mem *m, literal *l);
 void pattern_free(const mem *m, pattern *p);

@@ -513,6 +513,13 @@ size_t lit_matcher_pattern_len(const lit_matcher *mt, int32_t id) {
 **     pattern; those hits are merged with the held ones by end position;
 **   - a lane's state at the end of its window is exact, since a window is
 **     at least as long as the longest pattern; the last one is carried on.
+** In lock step, the loop notes each lane's states that have output and
+** goes on (note_output), up to LANE_NOTES a lane: leaving the loop and
+** entering it again for each output cost about 80 instructions, and the
+** way from there to the hit about 90 more, for about 100 outputs in a 6 KB
+** article. The outputs are reported (lane 0) or held (the other lanes)
+** when the run ends; a held output is the state's first pattern and its
+** end, the rest of its chain of suffixes follows at delivery.
 ** If a lane's buffer fills (a text dense with hits), its work is dropped
 ** and its window is scanned again from the exact state of the lane before,
 ** reporting directly, which is always correct.
@@ -528,11 +535,14 @@ size_t lit_matcher_pattern_len(const lit_matcher *mt, int32_t id) {
 #endif
 #define LANE_WINDOW_MAX 4096u /* bytes per window */
 #define LANE_WINDOW_MIN 128u  /* shorter texts scan with one copy */
-#define LANE_HELD 256u        /* hits a lane may hold per round */
+#define LANE_HELD 256u        /* outputs a lane may hold per round */
+#define LANE_NOTES 64u       /* outputs a lock-step run notes a lane */
 
+/* Held outputs: the first pattern of each (the rest follows next_match)
+   and the end all of them share. */
 typedef struct held_hits {
   size_t n, next; /* held, and delivered so far */
-  int32_t id[LANE_HELD];
+  int32_t first[LANE_HELD];
   size_t end[LANE_HELD];
 } held_hits;
 
@@ -552,32 +562,58 @@ typedef struct emitter {
 
 #define HELD_FULL 1 /* EMIT_HOLD's only failure; never seen by the caller */
 
-/* Delivers held hits that end before `end`, in order. */
-static int deliver_held(const emitter *em, size_t end) {
-  held_hits *h = em->held;
-  while (h->next < h->n && h->end[h->next] < end) {
-    size_t k = h->next++;
-    int rc = em->on_hit(em->ud, h->id[k], h->end[k]);
+/* Calls back every pattern of the output chain from `first`, in order. */
+static int deliver_chain(const lit_matcher *mt, const emitter *em,
+                         int32_t first, size_t end) {
+  for (int32_t id = first; id >= 0; id = mt->next_match[id]) {
+    int rc = em->on_hit(em->ud, id, end);
     if (rc) return rc;
   }
   return 0;
 }
 
-static int emit(const lit_matcher *mt, const emitter *em, int32_t id,
-                size_t end) {
-  if (em->mode == EMIT_HOLD) {
-    held_hits *h = em->held;
-    if (h->n == LANE_HELD) return HELD_FULL;
-    h->id[h->n] = id;
-    h->end[h->n++] = end;
-    return 0;
-  }
-  if (em->mode == EMIT_STRADDLE) {
-    if (mt->pattern_len[id] <= end - em->boundary) return 0; /* held */
-    int rc = deliver_held(em, end);
+/* Delivers held outputs that end before `end`, in order. */
+static int deliver_held(const lit_matcher *mt, const emitter *em,
+                        size_t end) {
+  held_hits *h = em->held;
+  while (h->next < h->n && h->end[h->next] < end) {
+    size_t k = h->next++;
+    int rc = deliver_chain(mt, em, h->first[k], h->end[k]);
     if (rc) return rc;
   }
-  return em->on_hit(em->ud, id, end);
+  return 0;
+}
+
+/* The straddling hits of an output chain: those that start before the
+   boundary, each after the held outputs that end before it. */
+static int report_straddling(const lit_matcher *mt, const emitter *em,
+                             int32_t first, size_t end) {
+  for (int32_t id = first; id >= 0; id = mt->next_match[id]) {
+    if (mt->pattern_len[id] <= end - em->boundary) continue; /* held */
+    int rc = deliver_held(mt, em, end);
+    if (rc == 0) rc = em->on_hit(em->ud, id, end);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/* Holds an output chain; HELD_FULL when there is no room. */
+static inline int hold_output(held_hits *h, int32_t first, size_t end) {
+  if (h->n == LANE_HELD) return HELD_FULL;
+  h->first[h->n] = first;
+  h->end[h->n++] = end;
+  return 0;
+}
+
+/* Reports the output chain from `first` (none when < 0), all of it ending
+   at `end`: held whole, or hit by hit. */
+static inline __attribute__((always_inline)) int
+report_chain(const lit_matcher *mt, int32_t first, size_t end,
+             const emitter *em) {
+  if (first < 0) return 0;
+  if (em->mode == EMIT_HOLD) return hold_output(em->held, first, end);
+  if (em->mode == EMIT_STRADDLE) return report_straddling(mt, em, first, end);
+  return deliver_chain(mt, em, first, end);
 }
 
 /* The first pattern to report in state s, or -1. */
@@ -589,24 +625,7 @@ static int32_t state_output(const lit_matcher *mt, uint32_t s) {
 /* Reports every pattern ending in state s: its own, then its suffixes'. */
 static int report_output(const lit_matcher *mt, uint32_t s, size_t end,
                          const emitter *em) {
-  for (int32_t id = state_output(mt, s); id >= 0; id = mt->next_match[id]) {
-    int rc = emit(mt, em, id, end);
-    if (rc) return rc;
-  }
-  return 0;
-}
-
-/* report_output for a dense state, inlined where the lock-step lanes
-   report (once per output of the whole scan). */
-static inline __attribute__((always_inline)) int
-report_dense(const lit_matcher *mt, uint32_t s, size_t end,
-             const emitter *em) {
-  for (int32_t id = (int32_t)mt->trans[s + mt->n_classes]; id >= 0;
-       id = mt->next_match[id]) {
-    int rc = emit(mt, em, id, end);
-    if (rc) return rc;
-  }
-  return 0;
+  return report_chain(mt, state_output(mt, s), end, em);
 }
 
 /*
@@ -639,7 +658,8 @@ static cursor leave_sparse(const lit_matcher *mt, const uint8_t *t,
                            size_t end, cursor c, const emitter *em) {
   while (c.rc == 0 && c.state >= mt->sparse_base && c.pos < end) {
     c.state = step_any(mt, c.state, mt->cls[t[c.pos++]]);
-    c.rc = report_output(mt, c.state, c.pos, em);
+    if (c.state >= mt->special) /* below: dense states without output */
+      c.rc = report_output(mt, c.state, c.pos, em);
   }
   return c;
 }
@@ -698,6 +718,12 @@ typedef struct lanes {
   size_t end[LANES_MAX]; /* each window's end */
   size_t room;           /* bytes every running lane has left */
   size_t ran;            /* bytes the last lock-step run took */
+  uint32_t sparse_base;  /* the matcher's, one load away */
+  /* Where the last lock-step run found output, lane by lane (note_output):
+     the output states, after room + out_k[i][j] bytes. */
+  size_t n_out[LANES_MAX];
+  ptrdiff_t out_k[LANES_MAX][LANE_NOTES];
+  uint32_t out_state[LANES_MAX][LANE_NOTES];
   cursor c[LANES_MAX];
   bool done[LANES_MAX];    /* finished its window, or dropped */
   bool dropped[LANES_MAX]; /* its held buffer overflowed */
@@ -707,41 +733,60 @@ typedef struct lanes {
 
 static size_t lane_end(const lanes *l, size_t i) { return l->end[i]; }
 
-/*
-** Two or four lanes in lock step over l->room bytes at most, until one
-** reaches a special state. They return a bit per lane left in a special
-** state, and set l->ran. Leaf functions: that way the text pointers and
-** states of all lanes stay in registers (inlined into the round, the
-** four-lane loop spilled its pointers to the stack). The text pointers
-** point at the end of the room and the count runs from -room up to 0,
-** which saves the register a bound would take.
-*/
-static unsigned special_mask(uint32_t s0, uint32_t s1, uint32_t s2,
-                             uint32_t s3) {
-  return (s0 >> 31) | (s1 >> 31) << 1 | (s2 >> 31) << 2 | (s3 >> 31) << 3;
+/* Notes lane i's output state s after room + k bytes of a lock-step run;
+   true when the run must stop: the lane's notes are full, or s is sparse
+   (its steps need more than the lock-step loops do). */
+static inline bool note_output(lanes *l, size_t i, ptrdiff_t k, uint32_t s) {
+  size_t j = l->n_out[i]++;
+  l->out_k[i][j] = k;
+  l->out_state[i][j] = s;
+  return j + 1 == LANE_NOTES || s >= l->sparse_base;
 }
 
-__attribute__((noinline)) static unsigned run_lockstep2(lanes *l) {
+/*
+** Two or four lanes in lock step over l->room bytes at most, noting each
+** lane's steps into a special state (note_output) and going on, until a
+** lane is in a sparse state or has LANE_NOTES notes, or the room is used
+** up. They set l->ran and l->n_out. Leaf functions: that
+** way the text pointers and states of all lanes stay in registers (inlined
+** into the round, the four-lane loop spilled its pointers to the stack).
+** The text pointers point at the end of the room and the count runs from
+** -room up to 0, which saves the register a bound would take.
+** The code around the inner loop must stay this lean: a variant that held
+** sparse_base in a register for its checks made GCC 12 spill a text
+** pointer, and the loop took 20% more instructions; one that stored the
+** four states side by side had them packed into a vector register. After
+** any change here, check that the four-lane loop is 24 instructions and
+** touches no stack.
+*/
+__attribute__((noinline)) static void run_lockstep2(lanes *l) {
   const uint32_t *trans = l->mt->trans;
   const uint8_t *cls = l->mt->cls;
   const size_t n = l->room;
   const uint8_t *e0 = l->t + l->c[0].pos + n, *e1 = l->t + l->c[1].pos + n;
   uint32_t s0 = l->c[0].state, s1 = l->c[1].state;
   ptrdiff_t k = -(ptrdiff_t)n;
-  while (k < 0) {
-    s0 = trans[(size_t)s0 + cls[e0[k]]];
-    s1 = trans[(size_t)s1 + cls[e1[k]]];
-    k++;
-    if ((s0 | s1) & SPECIAL_FLAG) break;
+  l->n_out[0] = l->n_out[1] = 0;
+  for (;;) {
+    while (k < 0) {
+      s0 = trans[(size_t)s0 + cls[e0[k]]];
+      s1 = trans[(size_t)s1 + cls[e1[k]]];
+      k++;
+      if ((s0 | s1) & SPECIAL_FLAG) break;
+    }
+    if (!((s0 | s1) & SPECIAL_FLAG)) break;
+    bool stop = k == 0;
+    if (s0 & SPECIAL_FLAG) stop |= note_output(l, 0, k, s0 &= ~SPECIAL_FLAG);
+    if (s1 & SPECIAL_FLAG) stop |= note_output(l, 1, k, s1 &= ~SPECIAL_FLAG);
+    if (stop) break;
   }
   l->ran = n + (size_t)k;
   l->c[0].pos += l->ran, l->c[1].pos += l->ran;
-  l->c[0].state = s0 & ~SPECIAL_FLAG;
-  l->c[1].state = s1 & ~SPECIAL_FLAG;
-  return special_mask(s0, s1, 0, 0);
+  l->c[0].state = s0;
+  l->c[1].state = s1;
 }
 
-__attribute__((noinline)) static unsigned run_lockstep4(lanes *l) {
+__attribute__((noinline)) static void run_lockstep4(lanes *l) {
   const uint32_t *trans = l->mt->trans;
   const uint8_t *cls = l->mt->cls;
   const size_t n = l->room;
@@ -750,21 +795,30 @@ __attribute__((noinline)) static unsigned run_lockstep4(lanes *l) {
   uint32_t s0 = l->c[0].state, s1 = l->c[1].state, s2 = l->c[2].state,
            s3 = l->c[3].state;
   ptrdiff_t k = -(ptrdiff_t)n;
-  while (k < 0) {
-    s0 = trans[(size_t)s0 + cls[e0[k]]];
-    s1 = trans[(size_t)s1 + cls[e1[k]]];
-    s2 = trans[(size_t)s2 + cls[e2[k]]];
-    s3 = trans[(size_t)s3 + cls[e3[k]]];
-    k++;
-    if ((s0 | s1 | s2 | s3) & SPECIAL_FLAG) break;
+  l->n_out[0] = l->n_out[1] = l->n_out[2] = l->n_out[3] = 0;
+  for (;;) {
+    while (k < 0) {
+      s0 = trans[(size_t)s0 + cls[e0[k]]];
+      s1 = trans[(size_t)s1 + cls[e1[k]]];
+      s2 = trans[(size_t)s2 + cls[e2[k]]];
+      s3 = trans[(size_t)s3 + cls[e3[k]]];
+      k++;
+      if ((s0 | s1 | s2 | s3) & SPECIAL_FLAG) break;
+    }
+    if (!((s0 | s1 | s2 | s3) & SPECIAL_FLAG)) break;
+    bool stop = k == 0;
+    if (s0 & SPECIAL_FLAG) stop |= note_output(l, 0, k, s0 &= ~SPECIAL_FLAG);
+    if (s1 & SPECIAL_FLAG) stop |= note_output(l, 1, k, s1 &= ~SPECIAL_FLAG);
+    if (s2 & SPECIAL_FLAG) stop |= note_output(l, 2, k, s2 &= ~SPECIAL_FLAG);
+    if (s3 & SPECIAL_FLAG) stop |= note_output(l, 3, k, s3 &= ~SPECIAL_FLAG);
+    if (stop) break;
   }
   l->ran = n + (size_t)k;
   for (size_t i = 0; i < 4; i++) l->c[i].pos += l->ran;
-  l->c[0].state = s0 & ~SPECIAL_FLAG;
-  l->c[1].state = s1 & ~SPECIAL_FLAG;
-  l->c[2].state = s2 & ~SPECIAL_FLAG;
-  l->c[3].state = s3 & ~SPECIAL_FLAG;
-  return special_mask(s0, s1, s2, s3);
+  l->c[0].state = s0;
+  l->c[1].state = s1;
+  l->c[2].state = s2;
+  l->c[3].state = s3;
 }
 
 /* The room for the next lock-step run: what the lane with the least left
@@ -779,25 +833,53 @@ static void update_room(lanes *l) {
 }
 
 /*
-** After a lock-step run: reports for the lanes in `special` (a bit per
-** lane), then the room left. Returns lane 0's callback result; a held lane
-** that overflows is dropped. While every lane only reported, all moved by
-** l->ran and the room shrinks by as much; a lane that moved on alone (out
-** of sparse states), was dropped or reached its end makes it recomputed.
+** Lane i's outputs in the last lock-step run, in order: reported (lane 0)
+** or held. A sparse state, which can only be the last, is left by the lane
+** alone (settle); *moved tells that it did. Returns the first non-zero
+** report result.
 */
-static int settle_lanes(lanes *l, unsigned special) {
+static int settle_lane(lanes *l, size_t i, bool *moved) {
+  const lit_matcher *mt = l->mt;
+  const uint32_t *first_output = mt->trans + mt->n_classes;
+  const uint32_t *state = l->out_state[i];
+  const ptrdiff_t *out_k = l->out_k[i];
+  size_t n_out = l->n_out[i];
+  size_t at = l->c[i].pos - l->ran + l->room; /* where k == 0 falls */
+  for (size_t j = 0; j < n_out; j++) {
+    uint32_t s = state[j];
+    size_t pos = at + (size_t)out_k[j];
+    if (s >= mt->sparse_base) {
+      cursor *c = &l->c[i];
+      *c = settle(mt, l->t, lane_end(l, i), pos, s, &l->em[i]);
+      *moved = c->pos != pos;
+      return c->rc;
+    }
+    /* In lock step, lane 0 reports and the others hold. */
+    int32_t first = (int32_t)first_output[s];
+    int rc = i == 0 ? deliver_chain(mt, &l->em[0], first, pos)
+                    : hold_output(&l->held[i], first, pos);
+    if (rc) return rc;
+  }
+  return 0;
+}
+
+/*
+** After a lock-step run: the outputs it recorded, lane by lane (lane 0's
+** reported, the other lanes' held, so the order between lanes does not
+** matter), then the room left. Returns lane 0's callback result; a held
+** lane that overflows is dropped. While every lane only reported, all
+** moved by l->ran and the room shrinks by as much; a lane that moved on
+** alone (out of sparse states), was dropped or reached its end makes it
+** recomputed.
+*/
+static int settle_lanes(lanes *l) {
   bool recount = l->ran == l->room;
-  for (; special; special &= special - 1) {
-    size_t i = (size_t)__builtin_ctz(special);
-    cursor *c = &l->c[i];
-    size_t pos = c->pos;
-    if (c->state < l->mt->sparse_base) /* most: a dense state's output */
-      c->rc = report_dense(l->mt, c->state, pos, &l->em[i]);
-    else
-      *c = settle(l->mt, l->t, lane_end(l, i), pos, c->state, &l->em[i]);
-    if (c->rc && i == 0) return c->rc;
-    if (c->rc) l->dropped[i] = l->done[i] = true;
-    if (c->rc || c->pos != pos) recount = true;
+  for (size_t i = 0; i < l->n; i++) {
+    bool moved = false;
+    int rc = settle_lane(l, i, &moved);
+    if (rc && i == 0) return rc;
+    if (rc) l->dropped[i] = l->done[i] = true;
+    if (rc || moved) recount = true;
   }
   if (recount) update_room(l);
   else l->room -= l->ran;
@@ -810,8 +892,9 @@ static int run_lanes(lanes *l) {
   int rc = 0;
   update_room(l);
   while (rc == 0 && l->room > 0) {
-    unsigned special = l->n == 4 ? run_lockstep4(l) : run_lockstep2(l);
-    rc = settle_lanes(l, special);
+    if (l->n == 4) run_lockstep4(l);
+    else run_lockstep2(l);
+    rc = settle_lanes(l);
   }
   for (size_t i = 0; rc == 0 && i < l->n; i++) {
     if (l->dropped[i]) continue;
@@ -857,7 +940,7 @@ static int join_lane(lanes *l, size_t i, uint32_t *state, lit_hit_fn on_hit,
   size_t reach = mt->max_len - 1 < l->w ? start + mt->max_len - 1
                                         : start + l->w;
   int rc = scan_straddle(mt, l->t, start, reach, *state, &straddle);
-  if (rc == 0) rc = deliver_held(&straddle, SIZE_MAX);
+  if (rc == 0) rc = deliver_held(mt, &straddle, SIZE_MAX);
   *state = l->c[i].state;
   return rc;
 }
@@ -901,6 +984,7 @@ int lit_scan(const lit_matcher *mt, const char *text, size_t len,
   lanes l;
   l.mt = mt;
   l.t = t;
+  l.sparse_base = mt->sparse_base;
   while (rc == 0 && len - i >= 2 * min_w) {
     size_t n = LANES_FOUR && len - i >= LANES_MAX * min_w ? LANES_MAX : 2;
     size_t w = (len - i) / n < LANE_WINDOW_MAX ? (len - i) / n

@@ -298,13 +298,27 @@ static void split_plain(bunryu_scanner *s, const char *text, size_t len) {
 ** Literal pass
 ** ==================================================================== */
 
+/* One scan of a segment's text, with what every hit needs one load away. */
 typedef struct lit_pass {
   bunryu_scanner *s;
+  const bunryu_engine *e;
   segment *g;
   int seg;
   const norm_text *t;
+  const char *buf; /* t->buf, t->len */
+  size_t len;
   bool cf_pass; /* scanning g->cf rather than g->nfc */
+  /* A literal's hits count in this pass when (flags & cf_mask) == cf_want:
+     a caseless literal runs on the folded text when that differs from the
+     NFC one, every other literal on the NFC text. */
+  unsigned cf_mask, cf_want;
+  uint64_t max_hits;    /* BUNRYU_LIMIT_HITS */
   const uint32_t *lens; /* the automaton's pattern lengths */
+  /* Input offsets from zone_from on are all in zone zone_zi (the body,
+     or the segment's one zone): most hits are told their zone by one
+     compare. */
+  size_t zone_from;
+  int zone_zi;
 } lit_pass;
 
 /* Offsets in a normalized text to input offsets; most documents need no
@@ -323,10 +337,6 @@ static bool pattern_uses_cf(const pattern *p, const segment *g) {
   return (p->flags & BUNRYU_RE_CASELESS) && g->cf_distinct;
 }
 
-static bool literal_uses_cf(const literal *l, const segment *g) {
-  return (l->flags & BUNRYU_LIT_CASELESS) && g->cf_distinct;
-}
-
 /*
 ** The zone of an input span [start, end) of segment g, or -1 when it
 ** crosses from one zone into another (a hit must lie within its zone, as
@@ -340,25 +350,31 @@ static inline int span_zone(const segment *g, size_t start, size_t end) {
 static const unsigned zone_bit_of[3] = {BUNRYU_ZONE_TITLE, BUNRYU_ZONE_LEAD,
                                         BUNRYU_ZONE_BODY};
 
+/* new_hit without a call while there is room, as there nearly always is. */
+static inline hit *next_hit(const lit_pass *p) {
+  bunryu_scanner *s = p->s;
+  if (s->n_hits < s->cap_hits && s->n_hits + s->n_trigs < p->max_hits)
+    return &s->hits[s->n_hits++];
+  return new_hit(s);
+}
+
 static int literal_hit(lit_pass *p, const literal *l, uint32_t index,
                        size_t start, size_t end) {
-  const segment *g = p->g;
-  if (literal_uses_cf(l, g) != p->cf_pass) return BUNRYU_OK;
-  const char *t = p->t->buf;
+  if ((l->flags & p->cf_mask) != p->cf_want) return BUNRYU_OK;
   /* The automaton folds ASCII case; exact-case literals are checked here. */
-  if (l->check_case && memcmp(t + start, l->text, l->len)) return BUNRYU_OK;
-  if (!boundary_ok(t, p->t->len, start, end, (l->flags & BUNRYU_LIT_WORD) != 0))
+  if (l->check_case && memcmp(p->buf + start, l->text, l->len))
+    return BUNRYU_OK;
+  if (l->edges && !boundary_edges_ok(p->buf, p->len, start, end, l->edges))
     return BUNRYU_OK;
   size_t in_s = map_start(p->t, start), in_e = map_end(p->t, end);
-  int zi = span_zone(g, in_s, in_e);
+  int zi = in_s >= p->zone_from ? p->zone_zi : span_zone(p->g, in_s, in_e);
   if (zi < 0 || !(l->zones & zone_bit_of[zi])) return BUNRYU_OK;
-  hit *h = new_hit(p->s);
+  hit *h = next_hit(p);
   if (!h) return p->s->result.error;
-  bool ent = l->kind == HIT_ENTITY;
+  /* A keyword has no canonical name: NULL and 0. */
   *h = (hit){.kind = l->kind, .rule = (int)index, .owner = l->owner,
              .zi = zi, .seg = p->seg, .start = in_s, .end = in_e,
-             .name = ent ? l->canonical : NULL,
-             .name_len = ent ? l->canonical_len : 0};
+             .name = l->canonical, .name_len = l->canonical_len};
   return BUNRYU_OK;
 }
 
@@ -368,8 +384,7 @@ static int trigger_seen(lit_pass *p, const trigger *t, size_t start) {
   if (pattern_uses_cf(pat, p->g) != p->cf_pass) return BUNRYU_OK;
   /* The automaton folds ASCII case: a case-sensitive pattern's literal
      must be there as written (a capital S, not every s). */
-  if (!(pat->flags & BUNRYU_RE_CASELESS) &&
-      memcmp(p->t->buf + start, t->text, t->len) != 0)
+  if (t->check_case && memcmp(p->buf + start, t->text, t->len) != 0)
     return BUNRYU_OK;
   /* A match holding this literal lies in the literal's zone. */
   int zi = segment_zone(p->g, map_start(p->t, start));
@@ -385,13 +400,14 @@ static int trigger_seen(lit_pass *p, const trigger *t, size_t start) {
 
 static int on_literal(void *ud, int32_t sid, size_t end) {
   lit_pass *p = ud;
-  const bunryu_engine *e = p->s->e;
+  const bunryu_engine *e = p->e;
   size_t start = end - p->lens[sid];
-  for (uint32_t k = e->owner_start[sid]; k < e->owner_start[sid + 1]; k++) {
-    uint32_t o = e->owner_list[k];
-    int rc = o < e->n_lits
-                 ? literal_hit(p, &e->lits[o], o, start, end)
-                 : trigger_seen(p, &e->triggers[o - e->n_lits], start);
+  const uint32_t *o = e->owner_list + e->owner_start[sid];
+  const uint32_t *last = e->owner_list + e->owner_start[sid + 1];
+  for (; o < last; o++) {
+    int rc = *o < e->n_lits
+                 ? literal_hit(p, &e->lits[*o], *o, start, end)
+                 : trigger_seen(p, &e->triggers[*o - e->n_lits], start);
     if (rc != BUNRYU_OK) return 1;
   }
   return 0;
@@ -399,9 +415,19 @@ static int on_literal(void *ud, int32_t sid, size_t end) {
 
 static int scan_literals(bunryu_scanner *s, int seg, bool cf_pass) {
   segment *g = &s->segs[seg];
-  lit_pass p = {s, g, seg, cf_pass ? &g->cf : &g->nfc, cf_pass,
-                lit_matcher_pattern_lengths(s->e->matcher)};
-  lit_scan(s->e->matcher, p.t->buf, p.t->len, on_literal, &p);
+  const norm_text *t = cf_pass ? &g->cf : &g->nfc;
+  lit_pass p = {
+      .s = s, .e = s->e, .g = g, .seg = seg, .t = t, .buf = t->buf,
+      .len = t->len, .cf_pass = cf_pass,
+      .cf_mask = g->cf_distinct ? BUNRYU_LIT_CASELESS : 0,
+      .cf_want = cf_pass ? BUNRYU_LIT_CASELESS : 0,
+      .max_hits = s->e->lim.v[BUNRYU_LIMIT_HITS],
+      .lens = lit_matcher_pattern_lengths(s->e->matcher),
+      .zone_from = g->fixed_zi >= 0                ? 0
+                   : g->lead_end > g->title_end ? g->lead_end
+                                                : g->title_end,
+      .zone_zi = g->fixed_zi >= 0 ? g->fixed_zi : 2};
+  lit_scan(s->e->matcher, p.buf, p.len, on_literal, &p);
   return s->result.error;
 }
 

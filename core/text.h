@@ -161,6 +161,19 @@ bool boundary_ok(const char *text, size_t len, size_t start, size_t end,
                  bool word);
 
 /*
+** boundary_ok in two halves, for a matcher's literal hits: what the
+** literal's own first and last characters decide, once per literal
+** (0: every whole match of it is acceptable), and the check of a match
+** text[start, end) of that literal in valid UTF-8 text, for edges != 0.
+*/
+#define BOUNDARY_LATIN_START 1u /* begins with a Latin letter or digit */
+#define BOUNDARY_LATIN_END 2u   /* ends with one */
+#define BOUNDARY_WORD 4u        /* BUNRYU_LIT_WORD */
+unsigned boundary_edges(const char *lit, size_t len, bool word);
+bool boundary_edges_ok(const char *text, size_t len, size_t start, size_t end,
+                       unsigned edges);
+
+/*
 ** Length in bytes of the Korean particle (조사) that starts at text[pos] and
 ** is followed by a non-Hangul character or the end, or 0 when there is none.
 ** The longest particle wins (에서는 before 에서 before 에).

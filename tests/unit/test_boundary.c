@@ -232,3 +232,32 @@ TEST(boundary_latin_edges_near_hangul_byte_ranges) {
   t = "AB힣"; /* U+D7A3, lead ED */
   CHECK(boundary_ok(t, strlen(t), 0, 2, false));
 }
+
+/* boundary_edges_ok with the edges of the literal itself judges every
+   whole match of it as boundary_ok does, and edges 0 means it accepts. */
+TEST(literal_edges_decide_as_boundary_ok_does) {
+  static const char *const terms[] = {
+      "AI", "ai", "메타", "AI 법", "오픈AI", "AI기본법", "é", "Ωx", "ＡＩ",
+      "7", "가", "힣", "\xea\x9c\xb0", "a\xea\x9c\xb0", "×", "😀", "x😀",
+  };
+  static const char *const sides[] = {
+      "", " ", "a", "Z", "5", "가", "힣", "é", "Ω", "１", "Ｚ", "×",
+      "\xea\x9c\xb0", "\xed\x9e\xa4", "\xed\x9e\xb0", "😀", "는 ", "에서는.",
+      "버스",
+  };
+  size_t nt = sizeof terms / sizeof *terms, ns = sizeof sides / sizeof *sides;
+  for (size_t i = 0; i < nt; i++)
+    for (size_t a = 0; a < ns; a++)
+      for (size_t b = 0; b < ns; b++)
+        for (int word = 0; word < 2; word++) {
+          char text[64];
+          snprintf(text, sizeof text, "%s%s%s", sides[a], terms[i], sides[b]);
+          size_t start = strlen(sides[a]), end = start + strlen(terms[i]);
+          unsigned edges = boundary_edges(terms[i], strlen(terms[i]), word);
+          bool want = boundary_ok(text, strlen(text), start, end, word);
+          bool got = edges == 0 ||
+                     boundary_edges_ok(text, strlen(text), start, end, edges);
+          if (!CHECK(got == want))
+            unit_check(0, __FILE__, __LINE__, text, "edges disagree");
+        }
+}

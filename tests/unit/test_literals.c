@@ -662,3 +662,31 @@ TEST(literals_differential_dense_patch_in_one_window) {
   }
   pattern_set_free(&ps);
 }
+
+/*
+** Outputs at every spacing from one in 4 bytes to one in 64, in texts of
+** four full windows: a lane then has from 64 to over 1,000 outputs in its
+** window, so a lock-step run fills a lane's notes (and goes on) once or
+** many times, with or without its held buffer overflowing, in lane 0 and
+** in the others.
+*/
+TEST(literals_differential_output_density) {
+  pattern_set ps = pattern_set_new(3);
+  const char *pats[] = {"ab", "b", "xab"};
+  for (size_t k = 0; k < 3; k++) {
+    ps.len[k] = strlen(pats[k]);
+    ps.p[k] = malloc(ps.len[k]);
+    memcpy(ps.p[k], pats[k], ps.len[k]);
+  }
+  assign_expected_ids(&ps);
+  static const size_t gaps[] = {4, 9, 16, 24, 40, 64};
+  for (size_t g = 0; g < sizeof gaps / sizeof *gaps; g++) {
+    size_t len = 4 * 4096 + 100;
+    unsigned char *text = malloc(len);
+    for (size_t i = 0; i < len; i++)
+      text[i] = i % gaps[g] == 0 ? 'a' : i % gaps[g] == 1 ? 'b' : '.';
+    compare_with_naive(&ps, text, len);
+    free(text);
+  }
+  pattern_set_free(&ps);
+}
