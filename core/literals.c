@@ -14,7 +14,7 @@
 **           plus one label byte each, so memory stays linear.
 **
 ** The budget (DENSE_* below) is 64 bytes of rows per pattern byte, at least
-** 8 MiB, at most 64 MiB. Measured on 50 MB of Korean news: with 4,100
+** 16 MiB, at most 64 MiB. Measured on 50 MB of Korean news: with 4,100
 ** literals a 1 MiB budget left 10.7% of the steps in sparse states (depth
 ** 4-6, the second Hangul syllable) and scanned at 410 MB/s; 4 MiB covers
 ** depth <= 6 (98% of the steps) and, with the two-copy scan below, gives
@@ -28,7 +28,12 @@
 ** went from 32 to 64 when faster per-hit work made the benchmark's 20,000
 ** companies (36,600 literals) scan 1.28 x the time of 2,000, against a
 ** limit of 1.3: with 64 the ratio is 1.13 (25.5 MB of engine instead of
-** 17.1; 128 gives 1.05 for 42 MB) (tests/bench/latency.c).
+** 17.1; 128 gives 1.05 for 42 MB) (tests/bench/latency.c). The floor went
+** from 8 to 16 MiB once the lock-step loop stopped exiting at every output:
+** the 2,000 companies' last sparse states (12,555 exits in 2,000 articles)
+** were then 2% of the instructions and, with their cache and branch misses,
+** 3.7-6.7% of the task-clock of a -j1 run over the benchmark; their whole
+** automaton is dense in about 13 MB.
 **
 ** Byte classes compress the alphabet: every byte that occurs in a pattern
 ** is its own class (upper-case ASCII shares the class of its lower case),
@@ -65,7 +70,7 @@
    of rows per pattern byte, never more than DENSE_CAP_BYTES. The floor makes
    small automata (a few hundred keywords) entirely dense. */
 #ifndef DENSE_FLOOR_BYTES
-#define DENSE_FLOOR_BYTES (8u * 1024u * 1024u)
+#define DENSE_FLOOR_BYTES (16u * 1024u * 1024u)
 #endif
 #ifndef DENSE_PER_PATTERN_BYTE
 #define DENSE_PER_PATTERN_BYTE 64u
@@ -484,6 +489,10 @@ size_t lit_matcher_memory(const lit_matcher *mt) {
   return sizeof *mt + mt->n_trans * sizeof *mt->trans +
          mt->n_sparse * (sizeof *mt->sparse + 1) +
          mt->n_patterns * (sizeof *mt->next_match + sizeof *mt->pattern_len);
+}
+
+size_t lit_matcher_sparse_states(const lit_matcher *mt) {
+  return mt ? mt->n_sparse : 0;
 }
 
 const uint32_t *lit_matcher_pattern_lengths(const lit_matcher *mt) {

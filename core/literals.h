@@ -43,6 +43,8 @@ void lit_matcher_free(lit_matcher *mt);
 
 /* Bytes held by the compiled automaton. */
 size_t lit_matcher_memory(const lit_matcher *mt);
+/* States beyond the dense budget (the tests make sure both kinds run). */
+size_t lit_matcher_sparse_states(const lit_matcher *mt);
 
 /* Length in bytes of string id. */
 size_t lit_matcher_pattern_len(const lit_matcher *mt, int32_t id);
