@@ -1190,6 +1190,121 @@ TEST(regex_walk_unbounded_and_empty_prefixes) {
   regex_probe_free(p);
 }
 
+/* The prefix of info as one pattern of its own, anchored at both ends:
+   the steps each as a group repeated {min,max}. */
+static char *prefix_pattern(const regex_info *info) {
+  size_t cap = 64;
+  for (size_t i = 0; i < info->n_steps; i++)
+    cap += strlen(info->steps[i].item) + 48;
+  char *out = malloc(cap);
+  if (!out) abort();
+  size_t at = (size_t)snprintf(out, cap, "(?:");
+  for (size_t i = 0; i < info->n_steps; i++) {
+    const regex_step *st = &info->steps[i];
+    char max[32] = "";
+    if (st->max != REGEX_UNBOUNDED) snprintf(max, sizeof max, "%zu", st->max);
+    at += (size_t)snprintf(out + at, cap - at, "(?:%s){%zu,%s}", st->item,
+                           st->min, max);
+  }
+  snprintf(out + at, cap - at, ")\\z");
+  return out;
+}
+
+/* Text of n characters drawn (xorshift, fixed seed) from a small alphabet
+   that the prefixes below care about. */
+static char *walk_text(uint64_t seed, size_t n) {
+  static const char *const chars[] = {"가", "법", "·", " ", " ", "\n", "A",
+                                      "b", "Z", "1", "x", ",", "é", "\t",
+                                      "漢", "-", "\xE3\x80\x80"};
+  uint64_t x = seed * 0x9E3779B97F4A7C15u + 7;
+  char *text = malloc(4 * n + 1);
+  if (!text) abort();
+  size_t at = 0;
+  for (size_t i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const char *c = chars[(x >> 11) % (sizeof chars / sizeof *chars)];
+    memcpy(text + at, c, strlen(c));
+    at += strlen(c);
+  }
+  text[at] = '\0';
+  return text;
+}
+
+TEST(regex_walk_equals_a_full_match_of_the_prefix) {
+  /* At every position of random texts (BMP, valid UTF-8, short), the walk
+     finds exactly the starts from which PCRE2 matches the prefix so that
+     it ends there. */
+  static const struct {
+    const char *re;
+    bool caseless;
+  } pats[] = {
+      {LAW_KOREAN, false},
+      {LAW_ENGLISH, false},
+      {"[가-힣]{0,3}\\s?\\d*[A-Z]{1,2}법", false},
+      {"\\s*[a-z·]{2,4}\\s{1,2}[가-힣]*법", false},
+      {"[^\\s]{1,5}법", false},
+      {"\\w?\\w?\\w?법", false},
+      {"(?s)a.{0,3}법안", false},
+      {"[a-z]{1,3}[^a-z]{2}법", true},
+  };
+  mem m = mem_default();
+  regex_probe *p = regex_probe_new(&m);
+  regex_scratch *rs = regex_scratch_new(&m, NULL);
+  for (size_t k = 0; k < sizeof pats / sizeof *pats; k++) {
+    bool caseless = pats[k].caseless;
+    regex_info info = analyze(pats[k].re, caseless);
+    regex_walk *w = NULL;
+    regex *ref = NULL;
+    char *src = prefix_pattern(&info);
+    CHECK(info.walk);
+    CHECK_INT(regex_walk_new(&m, p, info.steps, info.n_steps, caseless, &w),
+              BUNRYU_OK);
+    CHECK_INT(regex_compile_anchored(&m, src, caseless, &ref, NULL, NULL, 0,
+                                     NULL),
+              BUNRYU_OK);
+    for (uint64_t seed = 1; w && ref && seed <= 12; seed++) {
+      char *t = walk_text(seed * 31 + k, 60);
+      size_t len = strlen(t);
+      for (size_t at = 0; at <= len; at++) {
+        if (((unsigned char)t[at] & 0xC0u) == 0x80u) continue;
+        size_t floor = seed % 3 == 0 ? at / 2 : 0;
+        while (((unsigned char)t[floor] & 0xC0u) == 0x80u) floor++;
+        bool want = false;
+        size_t want_lo = 0, want_hi = 0;
+        for (size_t s = floor; s <= at; s++) {
+          if (s < at && ((unsigned char)t[s] & 0xC0u) == 0x80u) continue;
+          /* The prefix alone, over text[s, at): \z ends it at `at`. */
+          if (regex_match_at(ref, rs, t, at, s) != 1) continue;
+          if (!want) want_lo = s;
+          want = true;
+          want_hi = s;
+        }
+        size_t lo = 0, hi = 0;
+        bool got = regex_walk_starts(w, t, floor, at, &lo, &hi);
+        bool same = got == want && (!want || (lo == want_lo && hi == want_hi));
+        if (!same) {
+          char msg[160];
+          snprintf(msg, sizeof msg,
+                   "seed %llu at %zu floor %zu: walk %d [%zu, %zu], "
+                   "PCRE2 %d [%zu, %zu]",
+                   (unsigned long long)seed, at, floor, got, lo, hi, want,
+                   want_lo, want_hi);
+          unit_check(0, __FILE__, __LINE__, pats[k].re, msg);
+        }
+      }
+      free(t);
+    }
+    free(src);
+    regex_free(ref);
+    regex_walk_free(w);
+    info_free(&info);
+  }
+  regex_scratch_free(rs);
+  regex_probe_free(p);
+}
+
 TEST(regex_walk_out_of_memory_is_clean) {
   regex_info info = analyze(LAW_KOREAN, false);
   for (long k = 0; k < 80; k++) {
