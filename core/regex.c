@@ -389,18 +389,27 @@ struct regex_probe {
   regex_scratch *scratch;
 };
 
+/* Writes every code point below BMP_END but the surrogates, in order, as
+   UTF-8 (byte by byte: the three-byte block is most of the subject). */
 static void fill_bmp(char *text) {
   unsigned char *p = (unsigned char *)text;
   for (uint32_t cp = 0; cp < 0x80u; cp++) *p++ = (unsigned char)cp;
-  for (uint32_t cp = 0x80u; cp < 0x800u; cp++) {
-    *p++ = (unsigned char)(0xC0u | (cp >> 6));
-    *p++ = (unsigned char)(0x80u | (cp & 0x3Fu));
-  }
-  for (uint32_t cp = 0x800u; cp < BMP_END; cp++) {
-    if (cp == 0xD800u) cp = 0xE000u; /* no surrogates */
-    *p++ = (unsigned char)(0xE0u | (cp >> 12));
-    *p++ = (unsigned char)(0x80u | ((cp >> 6) & 0x3Fu));
-    *p++ = (unsigned char)(0x80u | (cp & 0x3Fu));
+  for (unsigned lead = 0xC2u; lead < 0xE0u; lead++)
+    for (unsigned last = 0x80u; last < 0xC0u; last++) {
+      *p++ = (unsigned char)lead;
+      *p++ = (unsigned char)last;
+    }
+  for (unsigned lead = 0xE0u; lead < 0xF0u; lead++) {
+    /* E0 starts at U+0800 (A0 80); ED stops before the surrogates (A0 80). */
+    unsigned mid_lo = lead == 0xE0u ? 0xA0u : 0x80u;
+    unsigned mid_hi = lead == 0xEDu ? 0xA0u : 0xC0u;
+    for (unsigned mid = mid_lo; mid < mid_hi; mid++)
+      for (unsigned last = 0x80u; last < 0xC0u; last++) {
+        p[0] = (unsigned char)lead;
+        p[1] = (unsigned char)mid;
+        p[2] = (unsigned char)last;
+        p += 3;
+      }
   }
 }
 
@@ -462,6 +471,47 @@ static int collect_runs(regex_probe *p, const regex *runs, uint32_t **r,
   }
 }
 
+/* The end of the run that the anchored `run` matches at `at`, or `at`
+   when it matches nothing there; *rc is set to an error code or 0. */
+static size_t run_end(regex_probe *p, const regex *run, size_t at, int *rc) {
+  size_t ms, me;
+  *rc = regex_find(run, p->scratch, p->text, BMP_BYTES, at, REGEX_UNBOUNDED,
+                   -1, &ms, &me, NULL, NULL);
+  if (*rc <= 0) return at;
+  *rc = 0;
+  return me;
+}
+
+/*
+** The same runs, taken turn about with the runs of the complement's
+** (both anchored): each call consumes a whole run, where a search for the
+** next member tries every non-member one by one, at several times the
+** cost. BUNRYU_EINVAL when neither matches somewhere (the complement is
+** not one: the caller searches instead).
+*/
+static int collect_alternating(regex_probe *p, const regex *in,
+                               const regex *out, uint32_t **r, size_t *n,
+                               size_t *cap) {
+  size_t from = 0;
+  while (from < BMP_BYTES) {
+    int rc;
+    size_t me = run_end(p, in, from, &rc);
+    if (rc < 0) return rc;
+    if (me > from) {
+      if (push_range(&p->m, r, n, cap, probe_code_point(p->text, from),
+                     probe_code_point(p->text, me)) < 0)
+        return BUNRYU_ENOMEM;
+      from = me;
+      if (from == BMP_BYTES) break;
+    }
+    me = run_end(p, out, from, &rc);
+    if (rc < 0) return rc;
+    if (me == from) return BUNRYU_EINVAL;
+    from = me;
+  }
+  return BUNRYU_OK;
+}
+
 /* Moves the list r (n used of cap) into a block of its exact size, which
    its owner frees by its count; NULL with n > 0 when out of memory. */
 static uint32_t *fit_list(const mem *m, uint32_t *r, size_t n, size_t cap) {
@@ -472,17 +522,93 @@ static uint32_t *fit_list(const mem *m, uint32_t *r, size_t n, size_t cap) {
   return exact;
 }
 
-/* item followed by "++", compiled: a possessive run, so that one search
-   finds the next member and every member right after it. */
-static int compile_runs(const mem *m, const char *item, bool caseless,
-                        regex **out) {
-  size_t n = strlen(item);
+/* item[0..n) followed by "++", compiled (anchored or not): a possessive
+   run, so that one match takes a member and every member right after it. */
+static int compile_run(const mem *m, const char *item, size_t n,
+                       bool caseless, bool anchored, regex **out) {
   char *pattern = mem_alloc(m, n + 3);
   if (!pattern) return BUNRYU_ENOMEM;
   memcpy(pattern, item, n);
   memcpy(pattern + n, "++", 3);
-  int rc = regex_compile(m, pattern, caseless, out, NULL, NULL, 0, NULL);
+  int rc = anchored ? regex_compile_anchored(m, pattern, caseless, out, NULL,
+                                             NULL, 0, NULL)
+                    : regex_compile(m, pattern, caseless, out, NULL, NULL, 0,
+                                    NULL);
   mem_free(m, pattern, n + 3);
+  return rc;
+}
+
+/* The length of the inline option settings that begin item ("(?m)",
+   "(?i-s)", ...: letters and '-' between "(?" and ")"). */
+static size_t options_length(const char *item) {
+  size_t at = 0;
+  while (item[at] == '(' && item[at + 1] == '?') {
+    size_t e = at + 2;
+    while ((item[e] >= 'a' && item[e] <= 'z') ||
+           (item[e] >= 'A' && item[e] <= 'Z') || item[e] == '-')
+      e++;
+    if (item[e] != ')' || e == at + 2) break;
+    at = e + 1;
+  }
+  return at;
+}
+
+/*
+** The complement of a one-character item c (without its options) as PCRE2
+** writes it: a class negated or not, an escape in its other case. Writes
+** "head" and then the rest of c (from *tail); false for any other item.
+*/
+static bool complement_of(const char *c, const char **head,
+                          const char **tail) {
+  static const char escapes[] = "sSdDwWhHvV";
+  if (c[0] == '[') {
+    bool negated = c[1] == '^';
+    *head = negated ? "[" : "[^";
+    *tail = c + (negated ? 2 : 1);
+    return true;
+  }
+  if (c[0] != '\\' || c[1] == '\0') return false;
+  const char *e = strchr(escapes, c[1]);
+  bool property = c[1] == 'p' || c[1] == 'P';
+  if (!property && (!e || c[2] != '\0')) return false;
+  static const char *const flipped[] = {"\\S", "\\s", "\\D", "\\d",
+                                        "\\W", "\\w", "\\H", "\\h",
+                                        "\\V", "\\v"};
+  *head = property ? (c[1] == 'p' ? "\\P" : "\\p") : flipped[e - escapes];
+  *tail = c + 2;
+  return true;
+}
+
+/* The runs of item through its complement when it has one, else through a
+   search for each run. */
+static int probe_runs(regex_probe *p, const char *item, bool caseless,
+                      uint32_t **r, size_t *n, size_t *cap) {
+  size_t opts = options_length(item), ni = strlen(item);
+  const char *head, *tail;
+  if (complement_of(item + opts, &head, &tail)) {
+    /* The complement keeps the item's options: "(?i)[^k]". */
+    size_t nh = strlen(head), nt = strlen(tail);
+    char *comp = mem_alloc(&p->m, opts + nh + nt + 1);
+    if (!comp) return BUNRYU_ENOMEM;
+    memcpy(comp, item, opts);
+    memcpy(comp + opts, head, nh);
+    memcpy(comp + opts + nh, tail, nt + 1);
+    regex *in = NULL, *out = NULL;
+    int rc = compile_run(&p->m, item, ni, caseless, true, &in);
+    if (rc == BUNRYU_OK)
+      rc = compile_run(&p->m, comp, opts + nh + nt, caseless, true, &out);
+    mem_free(&p->m, comp, opts + nh + nt + 1);
+    if (rc == BUNRYU_OK) rc = collect_alternating(p, in, out, r, n, cap);
+    regex_free(in);
+    regex_free(out);
+    if (rc != BUNRYU_EINVAL && rc != BUNRYU_ERULE) return rc;
+    *n = 0; /* start over, searching */
+  }
+  regex *runs = NULL;
+  int rc = compile_run(&p->m, item, ni, caseless, false, &runs);
+  if (rc != BUNRYU_OK) return rc;
+  rc = collect_runs(p, runs, r, n, cap);
+  regex_free(runs);
   return rc;
 }
 
@@ -491,13 +617,9 @@ int regex_probe_ranges(regex_probe *p, const char *item, bool caseless,
   if (!p || !item || !ranges || !n_ranges) return BUNRYU_EINVAL;
   *ranges = NULL;
   *n_ranges = 0;
-  regex *runs = NULL;
-  int rc = compile_runs(&p->m, item, caseless, &runs);
-  if (rc != BUNRYU_OK) return rc;
   size_t n = 0, cap = 0;
   uint32_t *r = NULL;
-  rc = collect_runs(p, runs, &r, &n, &cap);
-  regex_free(runs);
+  int rc = probe_runs(p, item, caseless, &r, &n, &cap);
   if (rc != BUNRYU_OK) {
     mem_free(&p->m, r, cap * sizeof *r);
     return rc;

@@ -1082,6 +1082,47 @@ TEST(regex_probe_ranges_are_pcre2s) {
   regex_probe_free(p);
 }
 
+TEST(regex_probe_complement_runs_equal_a_search) {
+  /* Items with a complement (a class, an escape) are probed through it;
+     wrapped in a group they are not, and each run is searched for. Both
+     must give the same characters. */
+  static const struct {
+    const char *item;
+    bool caseless;
+  } items[] = {
+      {"[a-c]", false},       {"[^a]", false},
+      {"\\p{Hangul}", false}, {"\\P{Hangul}", false},
+      {"\\pL", false},        {"\\p{^Lu}", false},
+      {"[a-z]", true},        {"[^a-z]", true},
+      {"\\s", false},         {"\\S", false},
+      {"\\d", false},         {"\\w", true},
+      {"\\W", false},         {"\\h", false},
+      {"\\v", false},         {"\\H", false},
+      {"[^」\\n]", false},    {"(?i)[k]", false},
+      {"(?m)[ \\t]", false},  {"(?i-s)[^x]", false},
+      {"[]a]", false},        {"[^]a]", false},
+      {"[[:alpha:]]", false}, {"[[:^digit:]\\d]", false},
+      {"[\\p{Hangul}A-Za-z0-9·]", false},
+  };
+  mem m = mem_default();
+  regex_probe *p = regex_probe_new(&m);
+  for (size_t i = 0; p && i < sizeof items / sizeof *items; i++) {
+    char wrapped[64];
+    snprintf(wrapped, sizeof wrapped, "(?:%s)", items[i].item);
+    uint32_t *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    int ra = regex_probe_ranges(p, items[i].item, items[i].caseless, &a, &na);
+    int rb = regex_probe_ranges(p, wrapped, items[i].caseless, &b, &nb);
+    bool same = ra == BUNRYU_OK && rb == BUNRYU_OK && na == nb && na > 0 &&
+                memcmp(a, b, 2 * na * sizeof *a) == 0;
+    unit_check(same, __FILE__, __LINE__, items[i].item,
+               "complement runs differ from a search");
+    mem_free(&m, a, 2 * na * sizeof *a);
+    mem_free(&m, b, 2 * nb * sizeof *b);
+  }
+  regex_probe_free(p);
+}
+
 /* ======================================================================
 ** The reverse walk
 ** ==================================================================== */
