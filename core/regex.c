@@ -33,6 +33,11 @@ struct regex_scratch {
   pcre2_match_context *mctx;
   pcre2_jit_stack *jit_stack;
   pcre2_match_data *md;
+  /* What a match asks of PCRE2 every time, kept: md's ovector and its
+     pairs, and the offset limit last set in mctx. */
+  const PCRE2_SIZE *ovector;
+  uint32_t ovector_pairs;
+  PCRE2_SIZE offset_limit;
 };
 
 /* The JIT stack starts small and may grow up to JIT_STACK_MAX: deep enough
@@ -212,6 +217,14 @@ size_t regex_memory(const regex *re) {
 
 static uint32_t or_default(uint32_t v, uint32_t def) { return v ? v : def; }
 
+/* Makes md the scratch's match data (freeing the one before). */
+static void use_match_data(regex_scratch *s, pcre2_match_data *md) {
+  pcre2_match_data_free(s->md);
+  s->md = md;
+  s->ovector = pcre2_get_ovector_pointer(md);
+  s->ovector_pairs = pcre2_get_ovector_count(md);
+}
+
 /* Match context with the limits; the JIT stack is assigned to it. */
 static int scratch_contexts(regex_scratch *s, const regex_limits *lim) {
   s->gctx = general_context_new(&s->m);
@@ -219,8 +232,15 @@ static int scratch_contexts(regex_scratch *s, const regex_limits *lim) {
   s->mctx = pcre2_match_context_create(s->gctx);
   s->jit_stack = pcre2_jit_stack_create(JIT_STACK_START, JIT_STACK_MAX,
                                         s->gctx);
-  s->md = pcre2_match_data_create(OVECTOR_PAIRS_INITIAL, s->gctx);
-  if (!s->mctx || !s->md) return -1;
+  pcre2_match_data *md =
+      pcre2_match_data_create(OVECTOR_PAIRS_INITIAL, s->gctx);
+  if (!s->mctx || !md) {
+    pcre2_match_data_free(md);
+    return -1;
+  }
+  use_match_data(s, md);
+  /* A new context has no offset limit. */
+  s->offset_limit = PCRE2_UNSET;
   /* A missing JIT stack (JIT unsupported) only matters to JIT code, which
      then cannot exist either. */
   if (s->jit_stack) pcre2_jit_stack_assign(s->mctx, NULL, s->jit_stack);
@@ -260,12 +280,18 @@ void regex_scratch_free(regex_scratch *s) {
 /* Makes the match data hold every group of re; -1 when out of memory. */
 static int ensure_ovector(regex_scratch *s, const regex *re) {
   uint32_t need = re->captures + 1;
-  if (pcre2_get_ovector_count(s->md) >= need) return 0;
+  if (s->ovector_pairs >= need) return 0;
   pcre2_match_data *md = pcre2_match_data_create(need, s->gctx);
   if (!md) return -1;
-  pcre2_match_data_free(s->md);
-  s->md = md;
+  use_match_data(s, md);
   return 0;
+}
+
+/* Sets the offset limit of the scratch's matches (PCRE2_UNSET: none). */
+static void set_offset_limit(regex_scratch *s, PCRE2_SIZE limit) {
+  if (s->offset_limit == limit) return;
+  pcre2_set_offset_limit(s->mctx, limit);
+  s->offset_limit = limit;
 }
 
 /* ======================================================================
@@ -311,7 +337,7 @@ static void set_span(size_t *a, size_t *b, size_t va, size_t vb) {
 /* Fills the group span from the ovector after a match that returned rc. */
 static void group_span(const regex_scratch *s, int rc, int group, size_t *gs,
                        size_t *ge) {
-  const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+  const PCRE2_SIZE *ov = s->ovector;
   if (group >= rc) {
     set_span(gs, ge, (size_t)-1, (size_t)-1);
     return;
@@ -325,8 +351,8 @@ static void group_span(const regex_scratch *s, int rc, int group, size_t *gs,
 ** instructions of each of the ~20 calls per benchmark article. Its one
 ** check less, UTF validity, we skip anyway: subjects are valid UTF-8.
 */
-static int match_from(const regex *re, regex_scratch *s, const char *subject,
-                      size_t len, size_t from) {
+static inline int match_from(const regex *re, regex_scratch *s,
+                             const char *subject, size_t len, size_t from) {
   if (re->jit)
     return pcre2_jit_match(re->code, (PCRE2_SPTR)subject, len, from, 0,
                            s->md, s->mctx);
@@ -344,16 +370,15 @@ int regex_find(const regex *re, regex_scratch *s, const char *subject,
   from = char_boundary(subject, len, from);
   if (start_limit != REGEX_UNBOUNDED && start_limit < from) return 0;
   if (ensure_ovector(s, re) != 0) return BUNRYU_ENOMEM;
-  pcre2_set_offset_limit(s->mctx, start_limit == REGEX_UNBOUNDED
-                                      ? PCRE2_UNSET
-                                      : (PCRE2_SIZE)start_limit);
+  set_offset_limit(s, start_limit == REGEX_UNBOUNDED
+                          ? PCRE2_UNSET
+                          : (PCRE2_SIZE)start_limit);
   int rc = match_from(re, s, subject, len, from);
   if (rc == PCRE2_ERROR_NOMATCH) return 0;
   if (rc < 0) return match_error(rc);
   /* rc == 0 would mean a too small ovector, which ensure_ovector rules out;
      the whole-match pair is set either way. */
-  const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
-  set_span(ms, me, ov[0], ov[1]);
+  set_span(ms, me, s->ovector[0], s->ovector[1]);
   if (group >= 0 && (uint32_t)group <= re->captures)
     group_span(s, rc == 0 ? (int)re->captures + 1 : rc, group, gs, ge);
   return 1;
@@ -365,7 +390,7 @@ int regex_match_at(const regex *re, regex_scratch *s, const char *subject,
   if (!subject) subject = "";
   /* No character begins inside another. */
   if (at < len && ((unsigned char)subject[at] & 0xC0u) == 0x80u) return 0;
-  pcre2_set_offset_limit(s->mctx, PCRE2_UNSET);
+  set_offset_limit(s, PCRE2_UNSET);
   /* Only whether it matches is asked: a match data too small for the
      groups (rc == 0) still reports a match. */
   int rc = match_from(re, s, subject, len, at);

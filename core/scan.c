@@ -576,7 +576,6 @@ static int trigger_span(bunryu_scanner *s, const pattern *p,
   size_t lo = p->reach == REGEX_UNBOUNDED ? 0
               : pos > p->reach            ? pos - p->reach
                                           : 0;
-  if (p->one_line) lo = line_start(t->buf, lo, pos);
   size_t hi = pos;
   if (p->suffix) {
     int rc = regex_match_at(p->suffix, s->rs, t->buf, t->len, pos);
@@ -584,6 +583,12 @@ static int trigger_span(bunryu_scanner *s, const pattern *p,
   }
   if (p->walk && !regex_walk_starts(p->walk, t->buf, lo, pos, &lo, &hi))
     return 0;
+  /* After the walk, which stops at a line feed anyway (no step of a
+     one-line pattern takes one), the line is looked for only where it
+     left the span: a pattern with no bound before its literal but the
+     line's need not read the whole line back at every trigger. */
+  if (p->one_line) lo = line_start(t->buf, lo, pos);
+  if (lo > hi) return 0;
   *sp = (start_span){lo, hi};
   return 1;
 }
