@@ -20,11 +20,30 @@
 
 #include "limits.h"
 
+/*
+** A check before PCRE2 (regex_info.next): every match begins with one of
+** lits, and the character after it is one that `next` allows. Most
+** triggers of a pattern like \b(?:SB|S)\s?\d{2,5} are a capital S and a
+** letter, which this rejects for a small part of a failed match's cost.
+** lits are sorted by their first byte: those beginning with byte b are
+** from[b] .. from[b + 1] - 1.
+*/
+typedef struct lead_check {
+  char **lits;
+  size_t *lens;
+  size_t n;
+  uint8_t from[257];
+  /* The ASCII characters allowed after a literal (regex_ascii_members);
+     any other character may be allowed. */
+  uint64_t next[2];
+} lead_check;
+
 struct regex {
   mem m;              /* the hook; pcre2 code keeps a pointer to this copy */
   pcre2_code *code;
   uint32_t captures;  /* highest capture group number */
   bool jit;
+  lead_check *lead;   /* NULL: none */
 };
 
 struct regex_scratch {
@@ -84,6 +103,101 @@ static pcre2_general_context *general_context_new(mem *m) {
 }
 
 /* ======================================================================
+** The check before a match
+** ==================================================================== */
+
+static void lead_free(const mem *m, lead_check *l) {
+  if (!l) return;
+  for (size_t i = 0; l->lits && i < l->n; i++) mem_strfree(m, l->lits[i]);
+  mem_free(m, l->lits, l->n * sizeof *l->lits);
+  mem_free(m, l->lens, l->n * sizeof *l->lens);
+  mem_free(m, l, sizeof *l);
+}
+
+/* Copies the literals of info into l, in the order of their first byte
+   (a counting sort), and indexes them by it. */
+static int lead_lits(const mem *m, lead_check *l, const regex_info *info) {
+  l->n = info->n_lits; /* lead_free frees by it */
+  l->lits = mem_calloc(m, l->n, sizeof *l->lits);
+  l->lens = mem_calloc(m, l->n, sizeof *l->lens);
+  if (!l->lits || !l->lens) return BUNRYU_ENOMEM;
+  size_t count[257] = {0};
+  for (size_t i = 0; i < l->n; i++)
+    count[(unsigned char)info->lits[i][0] + 1]++;
+  for (size_t b = 0; b < 256; b++) count[b + 1] += count[b];
+  for (size_t b = 0; b <= 256; b++) l->from[b] = (uint8_t)count[b];
+  for (size_t i = 0; i < l->n; i++) {
+    size_t at = count[(unsigned char)info->lits[i][0]]++;
+    l->lens[at] = strlen(info->lits[i]);
+    l->lits[at] = mem_strndup(m, info->lits[i], l->lens[at]);
+    if (!l->lits[at]) return BUNRYU_ENOMEM;
+  }
+  return BUNRYU_OK;
+}
+
+/* The check of a case-sensitive pattern, from its analysis; *out stays
+   NULL when there is none to make. BUNRYU_OK or BUNRYU_ENOMEM. */
+static int lead_new(const mem *m, const char *pattern, lead_check **out) {
+  *out = NULL;
+  regex_info info;
+  int rc = regex_analyze(m, pattern, false, &info);
+  /* from[] counts in bytes: the analysis keeps sets far smaller. */
+  if (rc != BUNRYU_OK || info.n_next == 0 || info.n_lits > 255) {
+    regex_info_free(m, &info);
+    return rc;
+  }
+  lead_check *l = mem_calloc(m, 1, sizeof *l);
+  rc = l ? lead_lits(m, l, &info) : BUNRYU_ENOMEM;
+  for (size_t i = 0; i < info.n_next && rc == BUNRYU_OK; i++) {
+    uint64_t set[2];
+    rc = regex_ascii_members(m, info.next[i].item, false, set);
+    l->next[0] |= set[0];
+    l->next[1] |= set[1];
+  }
+  regex_info_free(m, &info);
+  if (rc == BUNRYU_OK) {
+    *out = l;
+    return BUNRYU_OK;
+  }
+  lead_free(m, l);
+  /* An item PCRE2 does not take as one character: no check, no error. */
+  return rc == BUNRYU_ENOMEM ? rc : BUNRYU_OK;
+}
+
+/* Whether a match may begin at `at` (< len): a literal is there and a
+   character it allows follows. */
+static bool lead_at(const lead_check *l, const char *subject, size_t len,
+                    size_t at) {
+  const unsigned char *s = (const unsigned char *)subject;
+  for (size_t i = l->from[s[at]]; i < l->from[s[at] + 1]; i++) {
+    const char *lit = l->lits[i];
+    size_t n = l->lens[i], j = 1;
+    if (n >= len - at) continue; /* no character after it */
+    while (j < n && subject[at + j] == lit[j]) j++; /* literals are short */
+    if (j < n) continue;
+    unsigned char c = s[at + n];
+    if (c >= 0x80u || ((l->next[c >> 6] >> (c & 63u)) & 1u)) return true;
+  }
+  return false;
+}
+
+/* Wider ranges of starts are left to PCRE2 without a look. */
+#define LEAD_RANGE_MAX 32u
+
+/* Whether a match may begin anywhere in [from, upto] (from on a character
+   boundary, upto < len or not). */
+static bool lead_in(const lead_check *l, const char *subject, size_t len,
+                    size_t from, size_t upto) {
+  if (upto >= len) upto = len;
+  if (upto - from > LEAD_RANGE_MAX) return true;
+  for (size_t at = from; at <= upto && at < len; at++)
+    if (((unsigned char)subject[at] & 0xC0u) != 0x80u &&
+        lead_at(l, subject, len, at))
+      return true;
+  return false;
+}
+
+/* ======================================================================
 ** Compile
 ** ==================================================================== */
 
@@ -132,9 +246,11 @@ static int compile_code(regex *re, const char *pattern, uint32_t extra,
   return re->code ? 0 : errcode;
 }
 
+/* check: also build the check before a match (the engine's patterns,
+   not the probe's own). */
 static int compile_with(const mem *m, const char *pattern, uint32_t extra,
-                        regex **out, bool *jit_ok, char *err, size_t errlen,
-                        size_t *erroffset) {
+                        bool check, regex **out, bool *jit_ok, char *err,
+                        size_t errlen, size_t *erroffset) {
   size_t off_unused;
   bool jit_unused;
   if (!erroffset) erroffset = &off_unused;
@@ -168,6 +284,13 @@ static int compile_with(const mem *m, const char *pattern, uint32_t extra,
   if (pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0)
     pcre2_pattern_info(re->code, PCRE2_INFO_JITSIZE, &jit_size);
   re->jit = jit_size > 0;
+  /* Literals are compared byte for byte: case-sensitive patterns only. */
+  if (check && !(extra & PCRE2_CASELESS) &&
+      lead_new(m, pattern, &re->lead) != BUNRYU_OK) {
+    write_error(err, errlen, "out of memory");
+    regex_free(re);
+    return BUNRYU_ENOMEM;
+  }
   *jit_ok = re->jit;
   *out = re;
   return BUNRYU_OK;
@@ -176,7 +299,8 @@ static int compile_with(const mem *m, const char *pattern, uint32_t extra,
 int regex_compile(const mem *m, const char *pattern, bool caseless,
                   regex **out, bool *jit_ok, char *err, size_t errlen,
                   size_t *erroffset) {
-  return compile_with(m, pattern, caseless ? PCRE2_CASELESS : 0u, out, jit_ok,
+  return compile_with(m, pattern, caseless ? PCRE2_CASELESS : 0u, true, out,
+                      jit_ok,
                       err, errlen, erroffset);
 }
 
@@ -186,12 +310,13 @@ int regex_compile_anchored(const mem *m, const char *pattern, bool caseless,
                            regex **out, bool *jit_ok, char *err,
                            size_t errlen, size_t *erroffset) {
   uint32_t extra = PCRE2_ANCHORED | (caseless ? PCRE2_CASELESS : 0u);
-  return compile_with(m, pattern, extra, out, jit_ok, err, errlen,
+  return compile_with(m, pattern, extra, true, out, jit_ok, err, errlen,
                       erroffset);
 }
 
 void regex_free(regex *re) {
   if (!re) return;
+  lead_free(&re->m, re->lead);
   pcre2_code_free(re->code);
   mem m = re->m;
   mem_free(&m, re, sizeof *re);
@@ -208,7 +333,13 @@ size_t regex_memory(const regex *re) {
   size_t code = 0, jit = 0;
   pcre2_pattern_info(re->code, PCRE2_INFO_SIZE, &code);
   if (re->jit) pcre2_pattern_info(re->code, PCRE2_INFO_JITSIZE, &jit);
-  return sizeof *re + code + jit;
+  size_t lead = 0;
+  if (re->lead) {
+    lead = sizeof *re->lead +
+           re->lead->n * (sizeof *re->lead->lits + sizeof *re->lead->lens);
+    for (size_t i = 0; i < re->lead->n; i++) lead += re->lead->lens[i] + 1;
+  }
+  return sizeof *re + code + jit + lead;
 }
 
 /* ======================================================================
@@ -369,6 +500,9 @@ int regex_find(const regex *re, regex_scratch *s, const char *subject,
   if (group >= 0) set_span(gs, ge, (size_t)-1, (size_t)-1);
   from = char_boundary(subject, len, from);
   if (start_limit != REGEX_UNBOUNDED && start_limit < from) return 0;
+  if (re->lead && start_limit != REGEX_UNBOUNDED &&
+      !lead_in(re->lead, subject, len, from, start_limit))
+    return 0;
   if (ensure_ovector(s, re) != 0) return BUNRYU_ENOMEM;
   set_offset_limit(s, start_limit == REGEX_UNBOUNDED
                           ? PCRE2_UNSET
@@ -390,6 +524,8 @@ int regex_match_at(const regex *re, regex_scratch *s, const char *subject,
   if (!subject) subject = "";
   /* No character begins inside another. */
   if (at < len && ((unsigned char)subject[at] & 0xC0u) == 0x80u) return 0;
+  if (re->lead && (at == len || !lead_at(re->lead, subject, len, at)))
+    return 0;
   set_offset_limit(s, PCRE2_UNSET);
   /* Only whether it matches is asked: a match data too small for the
      groups (rc == 0) still reports a match. */
@@ -555,10 +691,9 @@ static int compile_run(const mem *m, const char *item, size_t n,
   if (!pattern) return BUNRYU_ENOMEM;
   memcpy(pattern, item, n);
   memcpy(pattern + n, "++", 3);
-  int rc = anchored ? regex_compile_anchored(m, pattern, caseless, out, NULL,
-                                             NULL, 0, NULL)
-                    : regex_compile(m, pattern, caseless, out, NULL, NULL, 0,
-                                    NULL);
+  uint32_t extra = (anchored ? PCRE2_ANCHORED : 0u) |
+                   (caseless ? PCRE2_CASELESS : 0u);
+  int rc = compile_with(m, pattern, extra, false, out, NULL, NULL, 0, NULL);
   mem_free(m, pattern, n + 3);
   return rc;
 }
@@ -654,4 +789,64 @@ int regex_probe_ranges(regex_probe *p, const char *item, bool caseless,
   *ranges = r;
   *n_ranges = n / 2;
   return BUNRYU_OK;
+}
+
+/* ======================================================================
+** The ASCII characters one item matches
+** ==================================================================== */
+
+/* Sets the bits of the runs that code (item++, interpreted) matches in
+   subject, the 128 ASCII characters in order. */
+static int ascii_runs(const pcre2_code *code, const char *subject,
+                      pcre2_match_data *md, uint64_t set[2]) {
+  size_t from = 0;
+  for (;;) {
+    int rc = pcre2_match(code, (PCRE2_SPTR)subject, 128, from, 0, md, NULL);
+    if (rc == PCRE2_ERROR_NOMATCH) return BUNRYU_OK;
+    if (rc < 0) return match_error(rc);
+    const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    if (ov[1] == ov[0]) return BUNRYU_EINVAL; /* not one character */
+    for (size_t c = ov[0]; c < ov[1]; c++)
+      set[c / 64] |= (uint64_t)1 << (c % 64);
+    from = ov[1];
+  }
+}
+
+/* The check before a match needs 128 answers, not a BMP's: the
+   interpreter, with no JIT code to compile, gives them for less. */
+int regex_ascii_members(const mem *m, const char *item, bool caseless,
+                        uint64_t set[2]) {
+  if (!m || !item || !set) return BUNRYU_EINVAL;
+  set[0] = set[1] = 0;
+  mem hook = *m; /* the general context points here while it lives */
+  size_t n = strlen(item);
+  char *pattern = mem_alloc(m, n + 3);
+  pcre2_general_context *gctx = general_context_new(&hook);
+  pcre2_compile_context *cctx =
+      gctx ? pcre2_compile_context_create(gctx) : NULL;
+  pcre2_code *code = NULL;
+  int rc = pattern && cctx ? BUNRYU_ERULE : BUNRYU_ENOMEM;
+  if (rc == BUNRYU_ERULE) {
+    memcpy(pattern, item, n);
+    memcpy(pattern + n, "++", 3);
+    int err;
+    PCRE2_SIZE off;
+    code = pcre2_compile((PCRE2_SPTR)pattern, n + 2,
+                         COMPILE_OPTIONS | (caseless ? PCRE2_CASELESS : 0u),
+                         &err, &off, cctx);
+    if (!code && err == PCRE2_ERROR_HEAP_FAILED) rc = BUNRYU_ENOMEM;
+  }
+  pcre2_match_data *md = code ? pcre2_match_data_create(1, gctx) : NULL;
+  if (code && !md) rc = BUNRYU_ENOMEM;
+  if (md) {
+    char subject[128];
+    for (size_t c = 0; c < 128; c++) subject[c] = (char)c;
+    rc = ascii_runs(code, subject, md, set);
+  }
+  pcre2_match_data_free(md);
+  pcre2_code_free(code);
+  pcre2_compile_context_free(cctx);
+  pcre2_general_context_free(gctx);
+  mem_free(m, pattern, n + 3);
+  return rc;
 }

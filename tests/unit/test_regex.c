@@ -1124,6 +1124,158 @@ TEST(regex_probe_complement_runs_equal_a_search) {
 }
 
 /* ======================================================================
+** The check before a match: the literal, then a character it allows
+** ==================================================================== */
+
+/* The items of pattern's regex_info.next, space-separated ("" for none). */
+static void check_next(const char *pattern, bool caseless, const char *want,
+                       int line) {
+  regex_info info = analyze(pattern, caseless);
+  char got[256] = "";
+  for (size_t i = 0; i < info.n_next; i++) {
+    if (i) strcat(got, " ");
+    strncat(got, info.next[i].item, sizeof got - strlen(got) - 2);
+  }
+  unit_check(strcmp(got, want) == 0, __FILE__, line, pattern, got);
+  info_free(&info);
+}
+
+TEST(regex_analyze_what_follows_the_literal) {
+  check_next("\\b(?:SB|HB|LD|S)\\s?\\d{2,4}\\b", false, "\\s \\d", __LINE__);
+  check_next("「[^」\\n]{1,30}」", false, "[^」\\n]", __LINE__);
+  /* zero-width items are left out; options travel with the item */
+  check_next("(?m)^ab\\b(?=x)\\d", false, "(?m)\\d", __LINE__);
+  check_next("(?:ab|cd)\\s?\\d", false, "\\s \\d", __LINE__);
+  /* an exact item joins the literal's run */
+  check_next("(?:ab|cd)x?\\d", false, "\\d", __LINE__);
+  /* nothing that must take a character, or not followed: none */
+  check_next("\\b(?:GDPR|AIA)\\b", false, "", __LINE__);
+  check_next("대통령령\\s?\\d*호?", false, "", __LINE__);
+  check_next("ab(?:c|d\\d)\\d", false, "", __LINE__);
+  check_next("ab\\s?(?:x)\\d", false, "", __LINE__);
+  /* something before the literal, caseless, alternatives at the top */
+  check_next("[A-Z]SB\\d", false, "", __LINE__);
+  check_next("\\b(?:SB|HB)\\s?\\d{2,4}", true, "", __LINE__);
+  check_next("SB\\d|HB\\d", false, "", __LINE__);
+  check_next("(?i)SB\\d", false, "", __LINE__);
+}
+
+TEST(regex_ascii_members_are_pcre2s) {
+  mem m = mem_default();
+  uint64_t set[2];
+  CHECK_INT(regex_ascii_members(&m, "[a-c]", false, set), BUNRYU_OK);
+  CHECK(set[0] == 0 && set[1] == ((uint64_t)7 << ('a' - 64)));
+  CHECK_INT(regex_ascii_members(&m, "\\s", false, set), BUNRYU_OK);
+  CHECK(set[1] == 0 && set[0] == (((uint64_t)0x1F << 9) | ((uint64_t)1 << 32)));
+  CHECK_INT(regex_ascii_members(&m, "(?i)k", false, set), BUNRYU_OK);
+  CHECK(set[0] == 0 &&
+        set[1] == (((uint64_t)1 << ('k' - 64)) | ((uint64_t)1 << ('K' - 64))));
+  CHECK_INT(regex_ascii_members(&m, "k", true, set), BUNRYU_OK);
+  CHECK(set[1] == (((uint64_t)1 << ('k' - 64)) | ((uint64_t)1 << ('K' - 64))));
+  CHECK_INT(regex_ascii_members(&m, "[^a]", false, set), BUNRYU_OK);
+  CHECK(set[0] == ~(uint64_t)0 && set[1] == ~((uint64_t)1 << ('a' - 64)));
+  CHECK_INT(regex_ascii_members(&m, "가", false, set), BUNRYU_OK);
+  CHECK(set[0] == 0 && set[1] == 0);
+  CHECK_INT(regex_ascii_members(&m, "(?:a|)", false, set), BUNRYU_EINVAL);
+  CHECK_INT(regex_ascii_members(&m, "[a", false, set), BUNRYU_ERULE);
+}
+
+/* Text of n tokens drawn (xorshift, fixed seed) around the literals of
+   the patterns below. */
+static char *lead_text(uint64_t seed, size_t n) {
+  static const char *const tokens[] = {
+      "S", "SB", "HB", "H", "B", " ", "  ", "\t", "\n", "1", "23", "4567",
+      "x", "Sta", "가", "「", "」", "『", "a", ",", "\xE3\x80\x80", "٣"};
+  uint64_t x = seed * 0x9E3779B97F4A7C15u + 3;
+  char *text = malloc(8 * n + 1);
+  if (!text) abort();
+  size_t at = 0;
+  for (size_t i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const char *t = tokens[(x >> 9) % (sizeof tokens / sizeof *tokens)];
+    memcpy(text + at, t, strlen(t));
+    at += strlen(t);
+  }
+  text[at] = '\0';
+  return text;
+}
+
+TEST(regex_checked_matches_are_pcre2s) {
+  /* A pattern with a check before PCRE2 finds, at each start and over
+     each short range, what PCRE2 finds: compared with a search without a
+     start limit, which the check leaves alone. */
+  static const char *const pats[] = {
+      "\\b(?:SB|HB|S)\\s?\\d{2,5}\\b",
+      "「[^」\\n]{1,5}」",
+      "(?<![A-Z])S\\s*B?\\d",
+      "(?:SB|S)x?\\s",
+  };
+  mem m = mem_default();
+  regex_scratch *rs = regex_scratch_new(&m, NULL);
+  for (size_t k = 0; k < sizeof pats / sizeof *pats; k++) {
+    regex_info info = analyze(pats[k], false);
+    CHECK(info.n_next > 0); /* the check exists */
+    info_free(&info);
+    regex *re = compile_ok(&m, pats[k], false, NULL);
+    regex *an = NULL;
+    CHECK_INT(regex_compile_anchored(&m, pats[k], false, &an, NULL, NULL, 0,
+                                     NULL),
+              BUNRYU_OK);
+    for (uint64_t seed = 1; re && an && seed <= 40; seed++) {
+      char *t = lead_text(seed * 7 + k, 40);
+      size_t len = strlen(t);
+      for (size_t at = 0; at <= len; at++) {
+        size_t ms, me, ms2, me2;
+        int free_rc = regex_find(re, rs, t, len, at, REGEX_UNBOUNDED, -1, &ms,
+                                 &me, NULL, NULL);
+        for (size_t w = 0; w <= 3; w++) {
+          bool want = free_rc == 1 && ms <= at + w;
+          int rc = regex_find(re, rs, t, len, at, at + w, -1, &ms2, &me2,
+                              NULL, NULL);
+          bool same = (rc == 1) == want &&
+                      (!want || (ms2 == ms && me2 == me));
+          if (!same) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "seed %llu at %zu width %zu",
+                     (unsigned long long)seed, at, w);
+            unit_check(0, __FILE__, __LINE__, pats[k], msg);
+          }
+        }
+        bool starts_here = free_rc == 1 && ms == at;
+        bool char_start = at == len || ((unsigned char)t[at] & 0xC0u) != 0x80u;
+        CHECK_INT(regex_match_at(an, rs, t, len, at),
+                  starts_here && char_start ? 1 : 0);
+      }
+      free(t);
+    }
+    regex_free(re);
+    regex_free(an);
+  }
+  regex_scratch_free(rs);
+}
+
+TEST(regex_check_out_of_memory_is_clean) {
+  for (long k = 0; k < 120; k++) {
+    counting c = {0, 0, k};
+    mem m = counting_mem(&c);
+    regex *re = NULL;
+    int rc = regex_compile(&m, "\\b(?:SB|HB|S)\\s?\\d{2,5}\\b", false, &re,
+                           NULL, NULL, 0, NULL);
+    CHECK(rc == BUNRYU_OK || rc == BUNRYU_ENOMEM);
+    CHECK((rc == BUNRYU_OK) == (re != NULL));
+    if (re) CHECK(regex_memory(re) > 0);
+    regex_free(re);
+    CHECK_INT(c.live, 0);
+    uint64_t set[2];
+    rc = regex_ascii_members(&m, "[a-z]", false, set);
+    CHECK(rc == BUNRYU_OK || rc == BUNRYU_ENOMEM);
+    CHECK_INT(c.live, 0);
+  }
+}
+
+/* ======================================================================
 ** The reverse walk
 ** ==================================================================== */
 
