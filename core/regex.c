@@ -20,11 +20,30 @@
 
 #include "limits.h"
 
+/*
+** A check before PCRE2 (regex_info.next): every match begins with one of
+** lits, and the character after it is one that `next` allows. Most
+** triggers of a pattern like \b(?:SB|S)\s?\d{2,5} are a capital S and a
+** letter, which this rejects for a small part of a failed match's cost.
+** lits are sorted by their first byte: those beginning with byte b are
+** from[b] .. from[b + 1] - 1.
+*/
+typedef struct lead_check {
+  char **lits;
+  size_t *lens;
+  size_t n;
+  uint8_t from[257];
+  /* The ASCII characters allowed after a literal (regex_ascii_members);
+     any other character may be allowed. */
+  uint64_t next[2];
+} lead_check;
+
 struct regex {
   mem m;              /* the hook; pcre2 code keeps a pointer to this copy */
   pcre2_code *code;
   uint32_t captures;  /* highest capture group number */
   bool jit;
+  lead_check *lead;   /* NULL: none */
 };
 
 struct regex_scratch {
@@ -33,6 +52,11 @@ struct regex_scratch {
   pcre2_match_context *mctx;
   pcre2_jit_stack *jit_stack;
   pcre2_match_data *md;
+  /* What a match asks of PCRE2 every time, kept: md's ovector and its
+     pairs, and the offset limit last set in mctx. */
+  const PCRE2_SIZE *ovector;
+  uint32_t ovector_pairs;
+  PCRE2_SIZE offset_limit;
 };
 
 /* The JIT stack starts small and may grow up to JIT_STACK_MAX: deep enough
@@ -76,6 +100,101 @@ static void pcre_free(void *p, void *ud) {
 
 static pcre2_general_context *general_context_new(mem *m) {
   return pcre2_general_context_create(pcre_alloc, pcre_free, m);
+}
+
+/* ======================================================================
+** The check before a match
+** ==================================================================== */
+
+static void lead_free(const mem *m, lead_check *l) {
+  if (!l) return;
+  for (size_t i = 0; l->lits && i < l->n; i++) mem_strfree(m, l->lits[i]);
+  mem_free(m, l->lits, l->n * sizeof *l->lits);
+  mem_free(m, l->lens, l->n * sizeof *l->lens);
+  mem_free(m, l, sizeof *l);
+}
+
+/* Copies the literals of info into l, in the order of their first byte
+   (a counting sort), and indexes them by it. */
+static int lead_lits(const mem *m, lead_check *l, const regex_info *info) {
+  l->n = info->n_lits; /* lead_free frees by it */
+  l->lits = mem_calloc(m, l->n, sizeof *l->lits);
+  l->lens = mem_calloc(m, l->n, sizeof *l->lens);
+  if (!l->lits || !l->lens) return BUNRYU_ENOMEM;
+  size_t count[257] = {0};
+  for (size_t i = 0; i < l->n; i++)
+    count[(unsigned char)info->lits[i][0] + 1]++;
+  for (size_t b = 0; b < 256; b++) count[b + 1] += count[b];
+  for (size_t b = 0; b <= 256; b++) l->from[b] = (uint8_t)count[b];
+  for (size_t i = 0; i < l->n; i++) {
+    size_t at = count[(unsigned char)info->lits[i][0]]++;
+    l->lens[at] = strlen(info->lits[i]);
+    l->lits[at] = mem_strndup(m, info->lits[i], l->lens[at]);
+    if (!l->lits[at]) return BUNRYU_ENOMEM;
+  }
+  return BUNRYU_OK;
+}
+
+/* The check of a case-sensitive pattern, from its analysis; *out stays
+   NULL when there is none to make. BUNRYU_OK or BUNRYU_ENOMEM. */
+static int lead_new(const mem *m, const char *pattern, lead_check **out) {
+  *out = NULL;
+  regex_info info;
+  int rc = regex_analyze(m, pattern, false, &info);
+  /* from[] counts in bytes: the analysis keeps sets far smaller. */
+  if (rc != BUNRYU_OK || info.n_next == 0 || info.n_lits > 255) {
+    regex_info_free(m, &info);
+    return rc;
+  }
+  lead_check *l = mem_calloc(m, 1, sizeof *l);
+  rc = l ? lead_lits(m, l, &info) : BUNRYU_ENOMEM;
+  for (size_t i = 0; i < info.n_next && rc == BUNRYU_OK; i++) {
+    uint64_t set[2];
+    rc = regex_ascii_members(m, info.next[i].item, false, set);
+    l->next[0] |= set[0];
+    l->next[1] |= set[1];
+  }
+  regex_info_free(m, &info);
+  if (rc == BUNRYU_OK) {
+    *out = l;
+    return BUNRYU_OK;
+  }
+  lead_free(m, l);
+  /* An item PCRE2 does not take as one character: no check, no error. */
+  return rc == BUNRYU_ENOMEM ? rc : BUNRYU_OK;
+}
+
+/* Whether a match may begin at `at` (< len): a literal is there and a
+   character it allows follows. */
+static bool lead_at(const lead_check *l, const char *subject, size_t len,
+                    size_t at) {
+  const unsigned char *s = (const unsigned char *)subject;
+  for (size_t i = l->from[s[at]]; i < l->from[s[at] + 1]; i++) {
+    const char *lit = l->lits[i];
+    size_t n = l->lens[i], j = 1;
+    if (n >= len - at) continue; /* no character after it */
+    while (j < n && subject[at + j] == lit[j]) j++; /* literals are short */
+    if (j < n) continue;
+    unsigned char c = s[at + n];
+    if (c >= 0x80u || ((l->next[c >> 6] >> (c & 63u)) & 1u)) return true;
+  }
+  return false;
+}
+
+/* Wider ranges of starts are left to PCRE2 without a look. */
+#define LEAD_RANGE_MAX 32u
+
+/* Whether a match may begin anywhere in [from, upto] (from on a character
+   boundary, upto < len or not). */
+static bool lead_in(const lead_check *l, const char *subject, size_t len,
+                    size_t from, size_t upto) {
+  if (upto >= len) upto = len;
+  if (upto - from > LEAD_RANGE_MAX) return true;
+  for (size_t at = from; at <= upto && at < len; at++)
+    if (((unsigned char)subject[at] & 0xC0u) != 0x80u &&
+        lead_at(l, subject, len, at))
+      return true;
+  return false;
 }
 
 /* ======================================================================
@@ -127,9 +246,11 @@ static int compile_code(regex *re, const char *pattern, uint32_t extra,
   return re->code ? 0 : errcode;
 }
 
+/* check: also build the check before a match (the engine's patterns,
+   not the probe's own). */
 static int compile_with(const mem *m, const char *pattern, uint32_t extra,
-                        regex **out, bool *jit_ok, char *err, size_t errlen,
-                        size_t *erroffset) {
+                        bool check, regex **out, bool *jit_ok, char *err,
+                        size_t errlen, size_t *erroffset) {
   size_t off_unused;
   bool jit_unused;
   if (!erroffset) erroffset = &off_unused;
@@ -163,6 +284,13 @@ static int compile_with(const mem *m, const char *pattern, uint32_t extra,
   if (pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE) == 0)
     pcre2_pattern_info(re->code, PCRE2_INFO_JITSIZE, &jit_size);
   re->jit = jit_size > 0;
+  /* Literals are compared byte for byte: case-sensitive patterns only. */
+  if (check && !(extra & PCRE2_CASELESS) &&
+      lead_new(m, pattern, &re->lead) != BUNRYU_OK) {
+    write_error(err, errlen, "out of memory");
+    regex_free(re);
+    return BUNRYU_ENOMEM;
+  }
   *jit_ok = re->jit;
   *out = re;
   return BUNRYU_OK;
@@ -171,7 +299,8 @@ static int compile_with(const mem *m, const char *pattern, uint32_t extra,
 int regex_compile(const mem *m, const char *pattern, bool caseless,
                   regex **out, bool *jit_ok, char *err, size_t errlen,
                   size_t *erroffset) {
-  return compile_with(m, pattern, caseless ? PCRE2_CASELESS : 0u, out, jit_ok,
+  return compile_with(m, pattern, caseless ? PCRE2_CASELESS : 0u, true, out,
+                      jit_ok,
                       err, errlen, erroffset);
 }
 
@@ -181,12 +310,13 @@ int regex_compile_anchored(const mem *m, const char *pattern, bool caseless,
                            regex **out, bool *jit_ok, char *err,
                            size_t errlen, size_t *erroffset) {
   uint32_t extra = PCRE2_ANCHORED | (caseless ? PCRE2_CASELESS : 0u);
-  return compile_with(m, pattern, extra, out, jit_ok, err, errlen,
+  return compile_with(m, pattern, extra, true, out, jit_ok, err, errlen,
                       erroffset);
 }
 
 void regex_free(regex *re) {
   if (!re) return;
+  lead_free(&re->m, re->lead);
   pcre2_code_free(re->code);
   mem m = re->m;
   mem_free(&m, re, sizeof *re);
@@ -203,7 +333,13 @@ size_t regex_memory(const regex *re) {
   size_t code = 0, jit = 0;
   pcre2_pattern_info(re->code, PCRE2_INFO_SIZE, &code);
   if (re->jit) pcre2_pattern_info(re->code, PCRE2_INFO_JITSIZE, &jit);
-  return sizeof *re + code + jit;
+  size_t lead = 0;
+  if (re->lead) {
+    lead = sizeof *re->lead +
+           re->lead->n * (sizeof *re->lead->lits + sizeof *re->lead->lens);
+    for (size_t i = 0; i < re->lead->n; i++) lead += re->lead->lens[i] + 1;
+  }
+  return sizeof *re + code + jit + lead;
 }
 
 /* ======================================================================
@@ -212,6 +348,14 @@ size_t regex_memory(const regex *re) {
 
 static uint32_t or_default(uint32_t v, uint32_t def) { return v ? v : def; }
 
+/* Makes md the scratch's match data (freeing the one before). */
+static void use_match_data(regex_scratch *s, pcre2_match_data *md) {
+  pcre2_match_data_free(s->md);
+  s->md = md;
+  s->ovector = pcre2_get_ovector_pointer(md);
+  s->ovector_pairs = pcre2_get_ovector_count(md);
+}
+
 /* Match context with the limits; the JIT stack is assigned to it. */
 static int scratch_contexts(regex_scratch *s, const regex_limits *lim) {
   s->gctx = general_context_new(&s->m);
@@ -219,8 +363,15 @@ static int scratch_contexts(regex_scratch *s, const regex_limits *lim) {
   s->mctx = pcre2_match_context_create(s->gctx);
   s->jit_stack = pcre2_jit_stack_create(JIT_STACK_START, JIT_STACK_MAX,
                                         s->gctx);
-  s->md = pcre2_match_data_create(OVECTOR_PAIRS_INITIAL, s->gctx);
-  if (!s->mctx || !s->md) return -1;
+  pcre2_match_data *md =
+      pcre2_match_data_create(OVECTOR_PAIRS_INITIAL, s->gctx);
+  if (!s->mctx || !md) {
+    pcre2_match_data_free(md);
+    return -1;
+  }
+  use_match_data(s, md);
+  /* A new context has no offset limit. */
+  s->offset_limit = PCRE2_UNSET;
   /* A missing JIT stack (JIT unsupported) only matters to JIT code, which
      then cannot exist either. */
   if (s->jit_stack) pcre2_jit_stack_assign(s->mctx, NULL, s->jit_stack);
@@ -260,12 +411,18 @@ void regex_scratch_free(regex_scratch *s) {
 /* Makes the match data hold every group of re; -1 when out of memory. */
 static int ensure_ovector(regex_scratch *s, const regex *re) {
   uint32_t need = re->captures + 1;
-  if (pcre2_get_ovector_count(s->md) >= need) return 0;
+  if (s->ovector_pairs >= need) return 0;
   pcre2_match_data *md = pcre2_match_data_create(need, s->gctx);
   if (!md) return -1;
-  pcre2_match_data_free(s->md);
-  s->md = md;
+  use_match_data(s, md);
   return 0;
+}
+
+/* Sets the offset limit of the scratch's matches (PCRE2_UNSET: none). */
+static void set_offset_limit(regex_scratch *s, PCRE2_SIZE limit) {
+  if (s->offset_limit == limit) return;
+  pcre2_set_offset_limit(s->mctx, limit);
+  s->offset_limit = limit;
 }
 
 /* ======================================================================
@@ -311,7 +468,7 @@ static void set_span(size_t *a, size_t *b, size_t va, size_t vb) {
 /* Fills the group span from the ovector after a match that returned rc. */
 static void group_span(const regex_scratch *s, int rc, int group, size_t *gs,
                        size_t *ge) {
-  const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+  const PCRE2_SIZE *ov = s->ovector;
   if (group >= rc) {
     set_span(gs, ge, (size_t)-1, (size_t)-1);
     return;
@@ -325,8 +482,8 @@ static void group_span(const regex_scratch *s, int rc, int group, size_t *gs,
 ** instructions of each of the ~20 calls per benchmark article. Its one
 ** check less, UTF validity, we skip anyway: subjects are valid UTF-8.
 */
-static int match_from(const regex *re, regex_scratch *s, const char *subject,
-                      size_t len, size_t from) {
+static inline int match_from(const regex *re, regex_scratch *s,
+                             const char *subject, size_t len, size_t from) {
   if (re->jit)
     return pcre2_jit_match(re->code, (PCRE2_SPTR)subject, len, from, 0,
                            s->md, s->mctx);
@@ -343,17 +500,19 @@ int regex_find(const regex *re, regex_scratch *s, const char *subject,
   if (group >= 0) set_span(gs, ge, (size_t)-1, (size_t)-1);
   from = char_boundary(subject, len, from);
   if (start_limit != REGEX_UNBOUNDED && start_limit < from) return 0;
+  if (re->lead && start_limit != REGEX_UNBOUNDED &&
+      !lead_in(re->lead, subject, len, from, start_limit))
+    return 0;
   if (ensure_ovector(s, re) != 0) return BUNRYU_ENOMEM;
-  pcre2_set_offset_limit(s->mctx, start_limit == REGEX_UNBOUNDED
-                                      ? PCRE2_UNSET
-                                      : (PCRE2_SIZE)start_limit);
+  set_offset_limit(s, start_limit == REGEX_UNBOUNDED
+                          ? PCRE2_UNSET
+                          : (PCRE2_SIZE)start_limit);
   int rc = match_from(re, s, subject, len, from);
   if (rc == PCRE2_ERROR_NOMATCH) return 0;
   if (rc < 0) return match_error(rc);
   /* rc == 0 would mean a too small ovector, which ensure_ovector rules out;
      the whole-match pair is set either way. */
-  const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
-  set_span(ms, me, ov[0], ov[1]);
+  set_span(ms, me, s->ovector[0], s->ovector[1]);
   if (group >= 0 && (uint32_t)group <= re->captures)
     group_span(s, rc == 0 ? (int)re->captures + 1 : rc, group, gs, ge);
   return 1;
@@ -365,7 +524,9 @@ int regex_match_at(const regex *re, regex_scratch *s, const char *subject,
   if (!subject) subject = "";
   /* No character begins inside another. */
   if (at < len && ((unsigned char)subject[at] & 0xC0u) == 0x80u) return 0;
-  pcre2_set_offset_limit(s->mctx, PCRE2_UNSET);
+  if (re->lead && (at == len || !lead_at(re->lead, subject, len, at)))
+    return 0;
+  set_offset_limit(s, PCRE2_UNSET);
   /* Only whether it matches is asked: a match data too small for the
      groups (rc == 0) still reports a match. */
   int rc = match_from(re, s, subject, len, at);
@@ -389,18 +550,27 @@ struct regex_probe {
   regex_scratch *scratch;
 };
 
+/* Writes every code point below BMP_END but the surrogates, in order, as
+   UTF-8 (byte by byte: the three-byte block is most of the subject). */
 static void fill_bmp(char *text) {
   unsigned char *p = (unsigned char *)text;
   for (uint32_t cp = 0; cp < 0x80u; cp++) *p++ = (unsigned char)cp;
-  for (uint32_t cp = 0x80u; cp < 0x800u; cp++) {
-    *p++ = (unsigned char)(0xC0u | (cp >> 6));
-    *p++ = (unsigned char)(0x80u | (cp & 0x3Fu));
-  }
-  for (uint32_t cp = 0x800u; cp < BMP_END; cp++) {
-    if (cp == 0xD800u) cp = 0xE000u; /* no surrogates */
-    *p++ = (unsigned char)(0xE0u | (cp >> 12));
-    *p++ = (unsigned char)(0x80u | ((cp >> 6) & 0x3Fu));
-    *p++ = (unsigned char)(0x80u | (cp & 0x3Fu));
+  for (unsigned lead = 0xC2u; lead < 0xE0u; lead++)
+    for (unsigned last = 0x80u; last < 0xC0u; last++) {
+      *p++ = (unsigned char)lead;
+      *p++ = (unsigned char)last;
+    }
+  for (unsigned lead = 0xE0u; lead < 0xF0u; lead++) {
+    /* E0 starts at U+0800 (A0 80); ED stops before the surrogates (A0 80). */
+    unsigned mid_lo = lead == 0xE0u ? 0xA0u : 0x80u;
+    unsigned mid_hi = lead == 0xEDu ? 0xA0u : 0xC0u;
+    for (unsigned mid = mid_lo; mid < mid_hi; mid++)
+      for (unsigned last = 0x80u; last < 0xC0u; last++) {
+        p[0] = (unsigned char)lead;
+        p[1] = (unsigned char)mid;
+        p[2] = (unsigned char)last;
+        p += 3;
+      }
   }
 }
 
@@ -462,6 +632,47 @@ static int collect_runs(regex_probe *p, const regex *runs, uint32_t **r,
   }
 }
 
+/* The end of the run that the anchored `run` matches at `at`, or `at`
+   when it matches nothing there; *rc is set to an error code or 0. */
+static size_t run_end(regex_probe *p, const regex *run, size_t at, int *rc) {
+  size_t ms, me;
+  *rc = regex_find(run, p->scratch, p->text, BMP_BYTES, at, REGEX_UNBOUNDED,
+                   -1, &ms, &me, NULL, NULL);
+  if (*rc <= 0) return at;
+  *rc = 0;
+  return me;
+}
+
+/*
+** The same runs, taken turn about with the runs of the complement's
+** (both anchored): each call consumes a whole run, where a search for the
+** next member tries every non-member one by one, at several times the
+** cost. BUNRYU_EINVAL when neither matches somewhere (the complement is
+** not one: the caller searches instead).
+*/
+static int collect_alternating(regex_probe *p, const regex *in,
+                               const regex *out, uint32_t **r, size_t *n,
+                               size_t *cap) {
+  size_t from = 0;
+  while (from < BMP_BYTES) {
+    int rc;
+    size_t me = run_end(p, in, from, &rc);
+    if (rc < 0) return rc;
+    if (me > from) {
+      if (push_range(&p->m, r, n, cap, probe_code_point(p->text, from),
+                     probe_code_point(p->text, me)) < 0)
+        return BUNRYU_ENOMEM;
+      from = me;
+      if (from == BMP_BYTES) break;
+    }
+    me = run_end(p, out, from, &rc);
+    if (rc < 0) return rc;
+    if (me == from) return BUNRYU_EINVAL;
+    from = me;
+  }
+  return BUNRYU_OK;
+}
+
 /* Moves the list r (n used of cap) into a block of its exact size, which
    its owner frees by its count; NULL with n > 0 when out of memory. */
 static uint32_t *fit_list(const mem *m, uint32_t *r, size_t n, size_t cap) {
@@ -472,17 +683,92 @@ static uint32_t *fit_list(const mem *m, uint32_t *r, size_t n, size_t cap) {
   return exact;
 }
 
-/* item followed by "++", compiled: a possessive run, so that one search
-   finds the next member and every member right after it. */
-static int compile_runs(const mem *m, const char *item, bool caseless,
-                        regex **out) {
-  size_t n = strlen(item);
+/* item[0..n) followed by "++", compiled (anchored or not): a possessive
+   run, so that one match takes a member and every member right after it. */
+static int compile_run(const mem *m, const char *item, size_t n,
+                       bool caseless, bool anchored, regex **out) {
   char *pattern = mem_alloc(m, n + 3);
   if (!pattern) return BUNRYU_ENOMEM;
   memcpy(pattern, item, n);
   memcpy(pattern + n, "++", 3);
-  int rc = regex_compile(m, pattern, caseless, out, NULL, NULL, 0, NULL);
+  uint32_t extra = (anchored ? PCRE2_ANCHORED : 0u) |
+                   (caseless ? PCRE2_CASELESS : 0u);
+  int rc = compile_with(m, pattern, extra, false, out, NULL, NULL, 0, NULL);
   mem_free(m, pattern, n + 3);
+  return rc;
+}
+
+/* The length of the inline option settings that begin item ("(?m)",
+   "(?i-s)", ...: letters and '-' between "(?" and ")"). */
+static size_t options_length(const char *item) {
+  size_t at = 0;
+  while (item[at] == '(' && item[at + 1] == '?') {
+    size_t e = at + 2;
+    while ((item[e] >= 'a' && item[e] <= 'z') ||
+           (item[e] >= 'A' && item[e] <= 'Z') || item[e] == '-')
+      e++;
+    if (item[e] != ')' || e == at + 2) break;
+    at = e + 1;
+  }
+  return at;
+}
+
+/*
+** The complement of a one-character item c (without its options) as PCRE2
+** writes it: a class negated or not, an escape in its other case. Writes
+** "head" and then the rest of c (from *tail); false for any other item.
+*/
+static bool complement_of(const char *c, const char **head,
+                          const char **tail) {
+  static const char escapes[] = "sSdDwWhHvV";
+  if (c[0] == '[') {
+    bool negated = c[1] == '^';
+    *head = negated ? "[" : "[^";
+    *tail = c + (negated ? 2 : 1);
+    return true;
+  }
+  if (c[0] != '\\' || c[1] == '\0') return false;
+  const char *e = strchr(escapes, c[1]);
+  bool property = c[1] == 'p' || c[1] == 'P';
+  if (!property && (!e || c[2] != '\0')) return false;
+  static const char *const flipped[] = {"\\S", "\\s", "\\D", "\\d",
+                                        "\\W", "\\w", "\\H", "\\h",
+                                        "\\V", "\\v"};
+  *head = property ? (c[1] == 'p' ? "\\P" : "\\p") : flipped[e - escapes];
+  *tail = c + 2;
+  return true;
+}
+
+/* The runs of item through its complement when it has one, else through a
+   search for each run. */
+static int probe_runs(regex_probe *p, const char *item, bool caseless,
+                      uint32_t **r, size_t *n, size_t *cap) {
+  size_t opts = options_length(item), ni = strlen(item);
+  const char *head, *tail;
+  if (complement_of(item + opts, &head, &tail)) {
+    /* The complement keeps the item's options: "(?i)[^k]". */
+    size_t nh = strlen(head), nt = strlen(tail);
+    char *comp = mem_alloc(&p->m, opts + nh + nt + 1);
+    if (!comp) return BUNRYU_ENOMEM;
+    memcpy(comp, item, opts);
+    memcpy(comp + opts, head, nh);
+    memcpy(comp + opts + nh, tail, nt + 1);
+    regex *in = NULL, *out = NULL;
+    int rc = compile_run(&p->m, item, ni, caseless, true, &in);
+    if (rc == BUNRYU_OK)
+      rc = compile_run(&p->m, comp, opts + nh + nt, caseless, true, &out);
+    mem_free(&p->m, comp, opts + nh + nt + 1);
+    if (rc == BUNRYU_OK) rc = collect_alternating(p, in, out, r, n, cap);
+    regex_free(in);
+    regex_free(out);
+    if (rc != BUNRYU_EINVAL && rc != BUNRYU_ERULE) return rc;
+    *n = 0; /* start over, searching */
+  }
+  regex *runs = NULL;
+  int rc = compile_run(&p->m, item, ni, caseless, false, &runs);
+  if (rc != BUNRYU_OK) return rc;
+  rc = collect_runs(p, runs, r, n, cap);
+  regex_free(runs);
   return rc;
 }
 
@@ -491,13 +777,9 @@ int regex_probe_ranges(regex_probe *p, const char *item, bool caseless,
   if (!p || !item || !ranges || !n_ranges) return BUNRYU_EINVAL;
   *ranges = NULL;
   *n_ranges = 0;
-  regex *runs = NULL;
-  int rc = compile_runs(&p->m, item, caseless, &runs);
-  if (rc != BUNRYU_OK) return rc;
   size_t n = 0, cap = 0;
   uint32_t *r = NULL;
-  rc = collect_runs(p, runs, &r, &n, &cap);
-  regex_free(runs);
+  int rc = probe_runs(p, item, caseless, &r, &n, &cap);
   if (rc != BUNRYU_OK) {
     mem_free(&p->m, r, cap * sizeof *r);
     return rc;
@@ -507,4 +789,64 @@ int regex_probe_ranges(regex_probe *p, const char *item, bool caseless,
   *ranges = r;
   *n_ranges = n / 2;
   return BUNRYU_OK;
+}
+
+/* ======================================================================
+** The ASCII characters one item matches
+** ==================================================================== */
+
+/* Sets the bits of the runs that code (item++, interpreted) matches in
+   subject, the 128 ASCII characters in order. */
+static int ascii_runs(const pcre2_code *code, const char *subject,
+                      pcre2_match_data *md, uint64_t set[2]) {
+  size_t from = 0;
+  for (;;) {
+    int rc = pcre2_match(code, (PCRE2_SPTR)subject, 128, from, 0, md, NULL);
+    if (rc == PCRE2_ERROR_NOMATCH) return BUNRYU_OK;
+    if (rc < 0) return match_error(rc);
+    const PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    if (ov[1] == ov[0]) return BUNRYU_EINVAL; /* not one character */
+    for (size_t c = ov[0]; c < ov[1]; c++)
+      set[c / 64] |= (uint64_t)1 << (c % 64);
+    from = ov[1];
+  }
+}
+
+/* The check before a match needs 128 answers, not a BMP's: the
+   interpreter, with no JIT code to compile, gives them for less. */
+int regex_ascii_members(const mem *m, const char *item, bool caseless,
+                        uint64_t set[2]) {
+  if (!m || !item || !set) return BUNRYU_EINVAL;
+  set[0] = set[1] = 0;
+  mem hook = *m; /* the general context points here while it lives */
+  size_t n = strlen(item);
+  char *pattern = mem_alloc(m, n + 3);
+  pcre2_general_context *gctx = general_context_new(&hook);
+  pcre2_compile_context *cctx =
+      gctx ? pcre2_compile_context_create(gctx) : NULL;
+  pcre2_code *code = NULL;
+  int rc = pattern && cctx ? BUNRYU_ERULE : BUNRYU_ENOMEM;
+  if (rc == BUNRYU_ERULE) {
+    memcpy(pattern, item, n);
+    memcpy(pattern + n, "++", 3);
+    int err;
+    PCRE2_SIZE off;
+    code = pcre2_compile((PCRE2_SPTR)pattern, n + 2,
+                         COMPILE_OPTIONS | (caseless ? PCRE2_CASELESS : 0u),
+                         &err, &off, cctx);
+    if (!code && err == PCRE2_ERROR_HEAP_FAILED) rc = BUNRYU_ENOMEM;
+  }
+  pcre2_match_data *md = code ? pcre2_match_data_create(1, gctx) : NULL;
+  if (code && !md) rc = BUNRYU_ENOMEM;
+  if (md) {
+    char subject[128];
+    for (size_t c = 0; c < 128; c++) subject[c] = (char)c;
+    rc = ascii_runs(code, subject, md, set);
+  }
+  pcre2_match_data_free(md);
+  pcre2_code_free(code);
+  pcre2_compile_context_free(cctx);
+  pcre2_general_context_free(gctx);
+  mem_free(m, pattern, n + 3);
+  return rc;
 }

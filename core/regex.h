@@ -20,6 +20,12 @@
 ** the items before it, walked backwards from the literal (regex_walk, its
 ** character sets asked of PCRE2 through a regex_probe), where such a match
 ** can start.
+**
+** A case-sensitive pattern whose every match begins with its literal also
+** carries a check that regex_find (over a few starts) and regex_match_at
+** make before PCRE2: a literal at the start, and after it a character the
+** pattern's next items allow (regex_info.next; PCRE2 decides over ASCII,
+** any other character passes).
 */
 #ifndef BUNRYU_REGEX_H
 #define BUNRYU_REGEX_H
@@ -155,6 +161,18 @@ typedef struct regex_info {
   regex_step *steps;
   size_t n_steps;
   bool walk;
+  /*
+  ** What must follow the literal. When every match begins with one of
+  ** lits (lit_before == 0, the literals a run of the pattern's single
+  ** sequence, a case-sensitive pattern): the one-character items that may
+  ** take the character right after the run, in pattern order — each that
+  ** may take none, up to and including the first that must take one
+  ** (zero-width items left out). A match beginning at a literal has that
+  ** character, and one of them takes it. n_next == 0 when no such item
+  ** must take one: nothing to check.
+  */
+  regex_step *next;
+  size_t n_next;
 } regex_info;
 
 /* What a walk can follow: this many steps, each needing at most
@@ -198,5 +216,12 @@ bool regex_walk_starts(const regex_walk *w, const char *text, size_t floor,
 
 /* How far back a walk reads before it settles for its floor. */
 #define REGEX_WALK_MAX_BYTES 4096u
+
+/* The ASCII characters `item` (one character, as a regex_step's) matches,
+   PCRE2 deciding: bit c of set[c / 64] for character c. BUNRYU_OK,
+   BUNRYU_ENOMEM, BUNRYU_ERULE (not a pattern) or BUNRYU_EINVAL (not one
+   character). */
+int regex_ascii_members(const mem *m, const char *item, bool caseless,
+                        uint64_t set[2]);
 
 #endif

@@ -1060,6 +1060,40 @@ static int export_split(const parser *P, const node *root,
   return prefix_walkable(P, k) ? export_steps(P, k, info) : BUNRYU_OK;
 }
 
+/*
+** The items that may take the character after the literal's run (see
+** regex_info.next), when every match begins with one of the literals: no
+** bytes before it, a run of exact items at the start of a single
+** sequence, compared case-sensitively.
+*/
+static int export_next(const parser *P, const node *root, regex_info *info) {
+  const req_origin *o = &root->origin;
+  if (info->n_lits == 0 || P->top_alt || P->caseless || P->inline_ci ||
+      !o->run || !o->at_start || root->req_before != 0)
+    return BUNRYU_OK;
+  size_t n = 0, end = o->end;
+  for (; end < P->n_items; end++) {
+    const top_item *it = &P->items[end];
+    if (it->kind == ITEM_ZERO_WIDTH || it->kind == ITEM_OPTIONS) continue;
+    if (it->kind != ITEM_CHAR) return BUNRYU_OK; /* not followed here */
+    n++;
+    if (it->min > 0) break;
+  }
+  if (end == P->n_items) return BUNRYU_OK; /* none must take one */
+  info->next = mem_calloc(P->m, n, sizeof *info->next);
+  if (!info->next) return BUNRYU_ENOMEM;
+  info->n_next = n;
+  size_t j = 0;
+  for (size_t i = o->end; i <= end; i++) {
+    const top_item *it = &P->items[i];
+    if (it->kind != ITEM_CHAR) continue;
+    char *item = with_options(P, i, it->start, it->atom_end);
+    if (!item) return BUNRYU_ENOMEM;
+    info->next[j++] = (regex_step){item, it->min, it->max};
+  }
+  return BUNRYU_OK;
+}
+
 /* ======================================================================
 ** Entry points
 ** ==================================================================== */
@@ -1102,11 +1136,19 @@ int regex_analyze(const mem *m, const char *pattern, bool caseless,
     if (root.has_req && set_usable(&root.req, caseless))
       rc = export_lits(m, &root.req, info);
     if (rc == BUNRYU_OK) rc = export_split(&P, &root, info);
+    if (rc == BUNRYU_OK) rc = export_next(&P, &root, info);
   }
   node_free(m, &root);
   mem_free(m, P.items, P.cap_items * sizeof *P.items);
   if (rc != BUNRYU_OK) regex_info_free(m, info);
   return rc;
+}
+
+/* Items an export had no memory for are NULL. */
+static void steps_free(const mem *m, regex_step *steps, size_t n) {
+  if (!steps) return;
+  for (size_t i = 0; i < n; i++) mem_strfree(m, steps[i].item);
+  mem_free(m, steps, n * sizeof *steps);
 }
 
 void regex_info_free(const mem *m, regex_info *info) {
@@ -1116,12 +1158,8 @@ void regex_info_free(const mem *m, regex_info *info) {
     mem_free(m, info->lits, info->n_lits * sizeof *info->lits);
   }
   mem_strfree(m, info->suffix);
-  if (info->steps) {
-    /* Items export_steps had no memory for are NULL. */
-    for (size_t i = 0; i < info->n_steps; i++)
-      mem_strfree(m, info->steps[i].item);
-    mem_free(m, info->steps, info->n_steps * sizeof *info->steps);
-  }
+  steps_free(m, info->steps, info->n_steps);
+  steps_free(m, info->next, info->n_next);
   *info = (regex_info){.max_len = REGEX_UNBOUNDED,
                        .lit_before = REGEX_UNBOUNDED};
 }

@@ -18,8 +18,6 @@
 */
 #include "regex.h"
 
-#include <string.h>
-
 #include "bunryu.h"
 
 /* Characters below this have a bit in a charset. */
@@ -35,15 +33,22 @@ typedef struct charset {
 typedef struct walk_step {
   charset set;
   unsigned min;   /* counts from min on let the step end */
+  uint64_t ends;  /* their bits: min and up */
   unsigned top;   /* the highest count kept: max, or min when unbounded */
-  bool unbounded; /* counts beyond top stay at top */
   uint64_t mask;  /* bits 0..top */
+  uint64_t keep;  /* bit top when unbounded (counts beyond top stay at
+                     top), else 0 */
 } walk_step;
 
 struct regex_walk {
   mem m;
   size_t n;
   walk_step *steps; /* the prefix's last step first */
+  /* Before any character is read: steps 0..n_open-1 hold count 0 (each
+     before the last may end at once, min 0), and whether the prefix may
+     begin right at the literal. */
+  size_t n_open;
+  bool empty_ok;
 };
 
 /* ======================================================================
@@ -75,11 +80,13 @@ static int step_init(const mem *m, regex_probe *probe, walk_step *w,
                                       s->max < s->min))
     return BUNRYU_EINVAL;
   w->min = (unsigned)s->min;
+  w->ends = ~(uint64_t)0 << w->min;
   /* A maximum the bits cannot hold counts as none: more strings, so still
      every start a match may have. */
-  w->unbounded = s->max == REGEX_UNBOUNDED || s->max > 63;
-  w->top = w->unbounded ? w->min : (unsigned)s->max;
+  bool unbounded = s->max == REGEX_UNBOUNDED || s->max > 63;
+  w->top = unbounded ? w->min : (unsigned)s->max;
   w->mask = w->top == 63 ? ~(uint64_t)0 : ((uint64_t)2 << w->top) - 1;
+  w->keep = unbounded ? (uint64_t)1 << w->top : 0;
   uint32_t *r = NULL;
   size_t n = 0;
   int rc = regex_probe_ranges(probe, s->item, caseless, &r, &n);
@@ -110,6 +117,10 @@ int regex_walk_new(const mem *m, regex_probe *probe, const regex_step *steps,
     regex_walk_free(w);
     return rc;
   }
+  /* Count 0 lets a step end only when its min is 0. */
+  w->n_open = 1;
+  while (w->n_open < n && w->steps[w->n_open - 1].min == 0) w->n_open++;
+  w->empty_ok = n == 0 || (w->n_open == n && w->steps[n - 1].min == 0);
   *out = w;
   return BUNRYU_OK;
 }
@@ -134,30 +145,28 @@ size_t regex_walk_memory(const regex_walk *w) {
 ** ==================================================================== */
 
 /*
-** Lets each step that has taken enough characters end, so that the one
-** before it in the pattern begins with count 0. True when the pattern's
-** first step can end: the prefix may begin here.
+** Every step takes character cp (read backwards) or loses its counts, and
+** each step that has then taken enough characters may end, so that the
+** one before it in the pattern begins with count 0 — in one pass, as step
+** i + 1 is stepped before step i's end reaches it. Returns whether the
+** pattern's first step can end: the prefix may begin here. *alive is set
+** false when no count is left to step on.
 */
-static bool settle(const regex_walk *w, uint64_t *counts) {
-  for (size_t i = 0; i + 1 < w->n; i++)
-    if (counts[i] >> w->steps[i].min) counts[i + 1] |= 1;
-  return (counts[w->n - 1] >> w->steps[w->n - 1].min) != 0;
-}
-
-/* Every step takes character cp or loses its counts; false when no count
-   is left. */
-static bool advance(const regex_walk *w, uint64_t *counts, uint32_t cp) {
-  uint64_t left = 0;
+static bool step_back(const regex_walk *w, uint64_t *counts, uint32_t cp,
+                      bool *alive) {
+  uint64_t left = 0, ended = 0;
   for (size_t i = 0; i < w->n; i++) {
     const walk_step *s = &w->steps[i];
     uint64_t c = counts[i];
     if (c && !charset_has(&s->set, cp)) c = 0;
-    uint64_t next = (c << 1) & s->mask;
-    if (s->unbounded) next |= c & ((uint64_t)1 << s->top);
-    counts[i] = next;
+    uint64_t next = ((c << 1) & s->mask) | (c & s->keep);
     left |= next;
+    next |= ended;
+    counts[i] = next;
+    ended = (next & s->ends) != 0;
   }
-  return left != 0;
+  *alive = left != 0;
+  return ended != 0;
 }
 
 /* What prev_char gives for bytes that are not UTF-8: the walk cannot
@@ -169,6 +178,18 @@ static bool advance(const regex_walk *w, uint64_t *counts, uint32_t cp) {
 static size_t prev_char(const char *text, size_t floor, size_t x,
                         uint32_t *cp) {
   const unsigned char *t = (const unsigned char *)text;
+  /* The two commonest cases first: ASCII, and a whole three-byte
+     character (Hangul) above the floor. */
+  if (t[x - 1] < 0x80u) {
+    *cp = t[x - 1];
+    return x - 1;
+  }
+  if (x - floor >= 3 && (t[x - 3] & 0xF0u) == 0xE0u &&
+      (t[x - 2] & 0xC0u) == 0x80u && (t[x - 1] & 0xC0u) == 0x80u) {
+    *cp = ((t[x - 3] & 0x0Fu) << 12) | ((t[x - 2] & 0x3Fu) << 6) |
+          (t[x - 1] & 0x3Fu);
+    return x - 3;
+  }
   size_t s = x - 1;
   while (s > floor && (t[s] & 0xC0u) == 0x80u && x - s < 4) s--;
   size_t n = x - s;
@@ -195,9 +216,8 @@ bool regex_walk_starts(const regex_walk *w, const char *text, size_t floor,
     return true;
   }
   uint64_t counts[REGEX_WALK_MAX_STEPS];
-  memset(counts, 0, w->n * sizeof *counts);
-  counts[0] = 1;
-  bool found = settle(w, counts);
+  for (size_t i = 0; i < w->n; i++) counts[i] = i < w->n_open;
+  bool found = w->empty_ok, alive = true;
   size_t x = at, first = at, last = at;
   while (x > floor) {
     uint32_t cp;
@@ -210,8 +230,9 @@ bool regex_walk_starts(const regex_walk *w, const char *text, size_t floor,
       return true;
     }
     x = start;
-    if (!advance(w, counts, cp)) break;
-    if (settle(w, counts)) {
+    bool begins = step_back(w, counts, cp, &alive);
+    if (!alive) break;
+    if (begins) {
       if (!found) first = x;
       found = true;
       last = x;

@@ -435,36 +435,64 @@ static int scan_literals(bunryu_scanner *s, int seg, bool cf_pass) {
 ** Regex pass
 ** ==================================================================== */
 
-/* The canonical name for a name an entity pattern captured: the alias
-   table's when it is an alias of the type, else the name itself. */
+/*
+** Where (type, alias) is or would be in the alias table (sorted by type,
+** then alias): sets *found when it is there.
+*/
+static size_t alias_search(const bunryu_engine *e, int type,
+                           const char *alias, bool *found) {
+  size_t lo = 0, hi = e->n_aliases;
+  *found = false;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    const struct alias_entry *a = &e->aliases[mid];
+    int c = a->type != type ? (a->type < type ? -1 : 1)
+                            : strcmp(a->alias, alias);
+    if (c == 0) {
+      *found = true;
+      return mid;
+    }
+    if (c < 0) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/* Whether the table holds aliases of `type`, given where a search for a
+   name of that type ended (`at`): that place lies inside the type's block
+   or at one of its edges. */
+static bool type_near(const bunryu_engine *e, int type, size_t at) {
+  return (at < e->n_aliases && e->aliases[at].type == type) ||
+         (at > 0 && e->aliases[at - 1].type == type);
+}
+
+/*
+** The canonical name for a name an entity pattern captured: the alias
+** table's when it is an alias of the type (as captured, else folded), else
+** the name itself. Most types have no aliases (the benchmark's "law"):
+** theirs lie outside the table's types or find no block of their own after
+** one search, and skip the folding and the second search.
+*/
 static const char *canonical_of(bunryu_scanner *s, int type, const char *name,
                                 size_t n, size_t *out_len) {
   const bunryu_engine *e = s->e;
   const char *copy = arena_copy(s, name, n);
   if (!copy) return NULL;
-  struct alias_entry key = {type, copy, NULL};
-  for (int pass = 0; pass < 2 && e->n_aliases; pass++) {
-    if (pass == 1) {
-      if (text_normalize(&s->scratch, &s->m, name, n, NORM_NFKC_CF, true,
-                         NULL) != BUNRYU_OK)
-        break;
-      key.alias = s->scratch.buf;
-    }
-    size_t lo = 0, hi = e->n_aliases;
-    while (lo < hi) {
-      size_t mid = (lo + hi) / 2;
-      const struct alias_entry *a = &e->aliases[mid];
-      int c = a->type != type ? (a->type < type ? -1 : 1)
-                              : strcmp(a->alias, key.alias);
-      if (c == 0) {
-        *out_len = strlen(a->canonical);
-        return a->canonical;
-      }
-      if (c < 0) lo = mid + 1; else hi = mid;
-    }
-  }
   *out_len = n;
-  return copy;
+  size_t na = e->n_aliases;
+  if (!na || type < e->aliases[0].type || type > e->aliases[na - 1].type)
+    return copy;
+  bool found;
+  size_t at = alias_search(e, type, copy, &found);
+  if (!found) {
+    if (!type_near(e, type, at) ||
+        text_normalize(&s->scratch, &s->m, name, n, NORM_NFKC_CF, true,
+                       NULL) != BUNRYU_OK)
+      return copy;
+    at = alias_search(e, type, s->scratch.buf, &found);
+    if (!found) return copy;
+  }
+  *out_len = strlen(e->aliases[at].canonical);
+  return e->aliases[at].canonical;
 }
 
 static int pattern_match(bunryu_scanner *s, int seg, int pi,
@@ -574,7 +602,6 @@ static int trigger_span(bunryu_scanner *s, const pattern *p,
   size_t lo = p->reach == REGEX_UNBOUNDED ? 0
               : pos > p->reach            ? pos - p->reach
                                           : 0;
-  if (p->one_line) lo = line_start(t->buf, lo, pos);
   size_t hi = pos;
   if (p->suffix) {
     int rc = regex_match_at(p->suffix, s->rs, t->buf, t->len, pos);
@@ -582,6 +609,12 @@ static int trigger_span(bunryu_scanner *s, const pattern *p,
   }
   if (p->walk && !regex_walk_starts(p->walk, t->buf, lo, pos, &lo, &hi))
     return 0;
+  /* After the walk, which stops at a line feed anyway (no step of a
+     one-line pattern takes one), the line is looked for only where it
+     left the span: a pattern with no bound before its literal but the
+     line's need not read the whole line back at every trigger. */
+  if (p->one_line) lo = line_start(t->buf, lo, pos);
+  if (lo > hi) return 0;
   *sp = (start_span){lo, hi};
   return 1;
 }

@@ -347,6 +347,42 @@ TEST(engine_entity_pattern_name_group_and_alias_mapping) {
   fixture_free(&f);
 }
 
+TEST(engine_pattern_names_map_only_to_aliases_of_their_type) {
+  /* Types with aliases on both sides of one without: a name that is an
+     alias of another type stays as captured; an alias of its own type
+     maps, as captured or folded (a caseless alias is kept folded). The
+     names are glued to their delimiters, so no alias hits as a literal. */
+  bunryu_builder *b = bunryu_builder_new();
+  int firm = bunryu_builder_add_entity_type(b, "company", 0);
+  int law = bunryu_builder_add_entity_type(b, "law", 0);
+  int org = bunryu_builder_add_entity_type(b, "org", 0);
+  bunryu_builder_add_alias(b, firm, "Apple", "애플", BUNRYU_LIT_WORD);
+  bunryu_builder_add_alias(b, org, "Apple Org", "애플", BUNRYU_LIT_WORD);
+  bunryu_builder_add_alias(b, org, "United Nations", "UN",
+                           BUNRYU_LIT_WORD | BUNRYU_LIT_CASELESS);
+  const struct { int *type; const char *re; } pats[] = {
+      {&law, "삼(?<name>[^삼\\s]+)삼"},
+      {&org, "오(?<name>[^오\\s]+)오"},
+      {&org, "q(?<name>[A-Z]+)q"},
+      {&firm, "회(?<name>[^회\\s]+)회"},
+      {&firm, "z(?<name>[A-Z]+)z"},
+  };
+  for (size_t i = 0; i < sizeof pats / sizeof *pats; i++)
+    CHECK_INT(bunryu_builder_add_entity_pattern(b, *pats[i].type, pats[i].re,
+                                                0),
+              BUNRYU_OK);
+  const char *doc = "제목\n\n삼애플삼 오애플오 qUNq qWHOq 회애플회 zUNz";
+  fixture f = scan_with(b, doc, strlen(doc), 0);
+  CHECK_SIZE(bunryu_result_entity_count(f.r), 6);
+  CHECK(find_entity(f.r, "애플") >= 0);           /* law: no aliases */
+  CHECK(find_entity(f.r, "Apple Org") >= 0);      /* org: as captured */
+  CHECK(find_entity(f.r, "United Nations") >= 0); /* org: folded */
+  CHECK(find_entity(f.r, "WHO") >= 0);            /* org: no such alias */
+  CHECK(find_entity(f.r, "Apple") >= 0);          /* company */
+  CHECK(find_entity(f.r, "UN") >= 0);             /* company: org's alias */
+  fixture_free(&f);
+}
+
 TEST(engine_ignored_spans_do_not_count) {
   bunryu_builder *b = small_rules();
   CHECK_INT(bunryu_builder_add_ignore(b, "(?m)^출처:.*$", 0), BUNRYU_OK);

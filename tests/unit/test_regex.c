@@ -1082,6 +1082,199 @@ TEST(regex_probe_ranges_are_pcre2s) {
   regex_probe_free(p);
 }
 
+TEST(regex_probe_complement_runs_equal_a_search) {
+  /* Items with a complement (a class, an escape) are probed through it;
+     wrapped in a group they are not, and each run is searched for. Both
+     must give the same characters. */
+  static const struct {
+    const char *item;
+    bool caseless;
+  } items[] = {
+      {"[a-c]", false},       {"[^a]", false},
+      {"\\p{Hangul}", false}, {"\\P{Hangul}", false},
+      {"\\pL", false},        {"\\p{^Lu}", false},
+      {"[a-z]", true},        {"[^a-z]", true},
+      {"\\s", false},         {"\\S", false},
+      {"\\d", false},         {"\\w", true},
+      {"\\W", false},         {"\\h", false},
+      {"\\v", false},         {"\\H", false},
+      {"[^」\\n]", false},    {"(?i)[k]", false},
+      {"(?m)[ \\t]", false},  {"(?i-s)[^x]", false},
+      {"[]a]", false},        {"[^]a]", false},
+      {"[[:alpha:]]", false}, {"[[:^digit:]\\d]", false},
+      {"[\\p{Hangul}A-Za-z0-9·]", false},
+  };
+  mem m = mem_default();
+  regex_probe *p = regex_probe_new(&m);
+  for (size_t i = 0; p && i < sizeof items / sizeof *items; i++) {
+    char wrapped[64];
+    snprintf(wrapped, sizeof wrapped, "(?:%s)", items[i].item);
+    uint32_t *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    int ra = regex_probe_ranges(p, items[i].item, items[i].caseless, &a, &na);
+    int rb = regex_probe_ranges(p, wrapped, items[i].caseless, &b, &nb);
+    bool same = ra == BUNRYU_OK && rb == BUNRYU_OK && na == nb && na > 0 &&
+                memcmp(a, b, 2 * na * sizeof *a) == 0;
+    unit_check(same, __FILE__, __LINE__, items[i].item,
+               "complement runs differ from a search");
+    mem_free(&m, a, 2 * na * sizeof *a);
+    mem_free(&m, b, 2 * nb * sizeof *b);
+  }
+  regex_probe_free(p);
+}
+
+/* ======================================================================
+** The check before a match: the literal, then a character it allows
+** ==================================================================== */
+
+/* The items of pattern's regex_info.next, space-separated ("" for none). */
+static void check_next(const char *pattern, bool caseless, const char *want,
+                       int line) {
+  regex_info info = analyze(pattern, caseless);
+  char got[256] = "";
+  for (size_t i = 0; i < info.n_next; i++) {
+    if (i) strcat(got, " ");
+    strncat(got, info.next[i].item, sizeof got - strlen(got) - 2);
+  }
+  unit_check(strcmp(got, want) == 0, __FILE__, line, pattern, got);
+  info_free(&info);
+}
+
+TEST(regex_analyze_what_follows_the_literal) {
+  check_next("\\b(?:SB|HB|LD|S)\\s?\\d{2,4}\\b", false, "\\s \\d", __LINE__);
+  check_next("「[^」\\n]{1,30}」", false, "[^」\\n]", __LINE__);
+  /* zero-width items are left out; options travel with the item */
+  check_next("(?m)^ab\\b(?=x)\\d", false, "(?m)\\d", __LINE__);
+  check_next("(?:ab|cd)\\s?\\d", false, "\\s \\d", __LINE__);
+  /* an exact item joins the literal's run */
+  check_next("(?:ab|cd)x?\\d", false, "\\d", __LINE__);
+  /* nothing that must take a character, or not followed: none */
+  check_next("\\b(?:GDPR|AIA)\\b", false, "", __LINE__);
+  check_next("대통령령\\s?\\d*호?", false, "", __LINE__);
+  check_next("ab(?:c|d\\d)\\d", false, "", __LINE__);
+  check_next("ab\\s?(?:x)\\d", false, "", __LINE__);
+  /* something before the literal, caseless, alternatives at the top */
+  check_next("[A-Z]SB\\d", false, "", __LINE__);
+  check_next("\\b(?:SB|HB)\\s?\\d{2,4}", true, "", __LINE__);
+  check_next("SB\\d|HB\\d", false, "", __LINE__);
+  check_next("(?i)SB\\d", false, "", __LINE__);
+}
+
+TEST(regex_ascii_members_are_pcre2s) {
+  mem m = mem_default();
+  uint64_t set[2];
+  CHECK_INT(regex_ascii_members(&m, "[a-c]", false, set), BUNRYU_OK);
+  CHECK(set[0] == 0 && set[1] == ((uint64_t)7 << ('a' - 64)));
+  CHECK_INT(regex_ascii_members(&m, "\\s", false, set), BUNRYU_OK);
+  CHECK(set[1] == 0 && set[0] == (((uint64_t)0x1F << 9) | ((uint64_t)1 << 32)));
+  CHECK_INT(regex_ascii_members(&m, "(?i)k", false, set), BUNRYU_OK);
+  CHECK(set[0] == 0 &&
+        set[1] == (((uint64_t)1 << ('k' - 64)) | ((uint64_t)1 << ('K' - 64))));
+  CHECK_INT(regex_ascii_members(&m, "k", true, set), BUNRYU_OK);
+  CHECK(set[1] == (((uint64_t)1 << ('k' - 64)) | ((uint64_t)1 << ('K' - 64))));
+  CHECK_INT(regex_ascii_members(&m, "[^a]", false, set), BUNRYU_OK);
+  CHECK(set[0] == ~(uint64_t)0 && set[1] == ~((uint64_t)1 << ('a' - 64)));
+  CHECK_INT(regex_ascii_members(&m, "가", false, set), BUNRYU_OK);
+  CHECK(set[0] == 0 && set[1] == 0);
+  CHECK_INT(regex_ascii_members(&m, "(?:a|)", false, set), BUNRYU_EINVAL);
+  CHECK_INT(regex_ascii_members(&m, "[a", false, set), BUNRYU_ERULE);
+}
+
+/* Text of n tokens drawn (xorshift, fixed seed) around the literals of
+   the patterns below. */
+static char *lead_text(uint64_t seed, size_t n) {
+  static const char *const tokens[] = {
+      "S", "SB", "HB", "H", "B", " ", "  ", "\t", "\n", "1", "23", "4567",
+      "x", "Sta", "가", "「", "」", "『", "a", ",", "\xE3\x80\x80", "٣"};
+  uint64_t x = seed * 0x9E3779B97F4A7C15u + 3;
+  char *text = malloc(8 * n + 1);
+  if (!text) abort();
+  size_t at = 0;
+  for (size_t i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const char *t = tokens[(x >> 9) % (sizeof tokens / sizeof *tokens)];
+    memcpy(text + at, t, strlen(t));
+    at += strlen(t);
+  }
+  text[at] = '\0';
+  return text;
+}
+
+TEST(regex_checked_matches_are_pcre2s) {
+  /* A pattern with a check before PCRE2 finds, at each start and over
+     each short range, what PCRE2 finds: compared with a search without a
+     start limit, which the check leaves alone. */
+  static const char *const pats[] = {
+      "\\b(?:SB|HB|S)\\s?\\d{2,5}\\b",
+      "「[^」\\n]{1,5}」",
+      "(?<![A-Z])S\\s*B?\\d",
+      "(?:SB|S)x?\\s",
+  };
+  mem m = mem_default();
+  regex_scratch *rs = regex_scratch_new(&m, NULL);
+  for (size_t k = 0; k < sizeof pats / sizeof *pats; k++) {
+    regex_info info = analyze(pats[k], false);
+    CHECK(info.n_next > 0); /* the check exists */
+    info_free(&info);
+    regex *re = compile_ok(&m, pats[k], false, NULL);
+    regex *an = NULL;
+    CHECK_INT(regex_compile_anchored(&m, pats[k], false, &an, NULL, NULL, 0,
+                                     NULL),
+              BUNRYU_OK);
+    for (uint64_t seed = 1; re && an && seed <= 40; seed++) {
+      char *t = lead_text(seed * 7 + k, 40);
+      size_t len = strlen(t);
+      for (size_t at = 0; at <= len; at++) {
+        size_t ms, me, ms2, me2;
+        int free_rc = regex_find(re, rs, t, len, at, REGEX_UNBOUNDED, -1, &ms,
+                                 &me, NULL, NULL);
+        for (size_t w = 0; w <= 3; w++) {
+          bool want = free_rc == 1 && ms <= at + w;
+          int rc = regex_find(re, rs, t, len, at, at + w, -1, &ms2, &me2,
+                              NULL, NULL);
+          bool same = (rc == 1) == want &&
+                      (!want || (ms2 == ms && me2 == me));
+          if (!same) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "seed %llu at %zu width %zu",
+                     (unsigned long long)seed, at, w);
+            unit_check(0, __FILE__, __LINE__, pats[k], msg);
+          }
+        }
+        bool starts_here = free_rc == 1 && ms == at;
+        bool char_start = at == len || ((unsigned char)t[at] & 0xC0u) != 0x80u;
+        CHECK_INT(regex_match_at(an, rs, t, len, at),
+                  starts_here && char_start ? 1 : 0);
+      }
+      free(t);
+    }
+    regex_free(re);
+    regex_free(an);
+  }
+  regex_scratch_free(rs);
+}
+
+TEST(regex_check_out_of_memory_is_clean) {
+  for (long k = 0; k < 120; k++) {
+    counting c = {0, 0, k};
+    mem m = counting_mem(&c);
+    regex *re = NULL;
+    int rc = regex_compile(&m, "\\b(?:SB|HB|S)\\s?\\d{2,5}\\b", false, &re,
+                           NULL, NULL, 0, NULL);
+    CHECK(rc == BUNRYU_OK || rc == BUNRYU_ENOMEM);
+    CHECK((rc == BUNRYU_OK) == (re != NULL));
+    if (re) CHECK(regex_memory(re) > 0);
+    regex_free(re);
+    CHECK_INT(c.live, 0);
+    uint64_t set[2];
+    rc = regex_ascii_members(&m, "[a-z]", false, set);
+    CHECK(rc == BUNRYU_OK || rc == BUNRYU_ENOMEM);
+    CHECK_INT(c.live, 0);
+  }
+}
+
 /* ======================================================================
 ** The reverse walk
 ** ==================================================================== */
@@ -1187,6 +1380,121 @@ TEST(regex_walk_unbounded_and_empty_prefixes) {
   CHECK_SIZE(lo, 1);
   CHECK_SIZE(hi, 6);
   regex_walk_free(w);
+  regex_probe_free(p);
+}
+
+/* The prefix of info as one pattern of its own, anchored at both ends:
+   the steps each as a group repeated {min,max}. */
+static char *prefix_pattern(const regex_info *info) {
+  size_t cap = 64;
+  for (size_t i = 0; i < info->n_steps; i++)
+    cap += strlen(info->steps[i].item) + 48;
+  char *out = malloc(cap);
+  if (!out) abort();
+  size_t at = (size_t)snprintf(out, cap, "(?:");
+  for (size_t i = 0; i < info->n_steps; i++) {
+    const regex_step *st = &info->steps[i];
+    char max[32] = "";
+    if (st->max != REGEX_UNBOUNDED) snprintf(max, sizeof max, "%zu", st->max);
+    at += (size_t)snprintf(out + at, cap - at, "(?:%s){%zu,%s}", st->item,
+                           st->min, max);
+  }
+  snprintf(out + at, cap - at, ")\\z");
+  return out;
+}
+
+/* Text of n characters drawn (xorshift, fixed seed) from a small alphabet
+   that the prefixes below care about. */
+static char *walk_text(uint64_t seed, size_t n) {
+  static const char *const chars[] = {"가", "법", "·", " ", " ", "\n", "A",
+                                      "b", "Z", "1", "x", ",", "é", "\t",
+                                      "漢", "-", "\xE3\x80\x80"};
+  uint64_t x = seed * 0x9E3779B97F4A7C15u + 7;
+  char *text = malloc(4 * n + 1);
+  if (!text) abort();
+  size_t at = 0;
+  for (size_t i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const char *c = chars[(x >> 11) % (sizeof chars / sizeof *chars)];
+    memcpy(text + at, c, strlen(c));
+    at += strlen(c);
+  }
+  text[at] = '\0';
+  return text;
+}
+
+TEST(regex_walk_equals_a_full_match_of_the_prefix) {
+  /* At every position of random texts (BMP, valid UTF-8, short), the walk
+     finds exactly the starts from which PCRE2 matches the prefix so that
+     it ends there. */
+  static const struct {
+    const char *re;
+    bool caseless;
+  } pats[] = {
+      {LAW_KOREAN, false},
+      {LAW_ENGLISH, false},
+      {"[가-힣]{0,3}\\s?\\d*[A-Z]{1,2}법", false},
+      {"\\s*[a-z·]{2,4}\\s{1,2}[가-힣]*법", false},
+      {"[^\\s]{1,5}법", false},
+      {"\\w?\\w?\\w?법", false},
+      {"(?s)a.{0,3}법안", false},
+      {"[a-z]{1,3}[^a-z]{2}법", true},
+  };
+  mem m = mem_default();
+  regex_probe *p = regex_probe_new(&m);
+  regex_scratch *rs = regex_scratch_new(&m, NULL);
+  for (size_t k = 0; k < sizeof pats / sizeof *pats; k++) {
+    bool caseless = pats[k].caseless;
+    regex_info info = analyze(pats[k].re, caseless);
+    regex_walk *w = NULL;
+    regex *ref = NULL;
+    char *src = prefix_pattern(&info);
+    CHECK(info.walk);
+    CHECK_INT(regex_walk_new(&m, p, info.steps, info.n_steps, caseless, &w),
+              BUNRYU_OK);
+    CHECK_INT(regex_compile_anchored(&m, src, caseless, &ref, NULL, NULL, 0,
+                                     NULL),
+              BUNRYU_OK);
+    for (uint64_t seed = 1; w && ref && seed <= 12; seed++) {
+      char *t = walk_text(seed * 31 + k, 60);
+      size_t len = strlen(t);
+      for (size_t at = 0; at <= len; at++) {
+        if (((unsigned char)t[at] & 0xC0u) == 0x80u) continue;
+        size_t floor = seed % 3 == 0 ? at / 2 : 0;
+        while (((unsigned char)t[floor] & 0xC0u) == 0x80u) floor++;
+        bool want = false;
+        size_t want_lo = 0, want_hi = 0;
+        for (size_t s = floor; s <= at; s++) {
+          if (s < at && ((unsigned char)t[s] & 0xC0u) == 0x80u) continue;
+          /* The prefix alone, over text[s, at): \z ends it at `at`. */
+          if (regex_match_at(ref, rs, t, at, s) != 1) continue;
+          if (!want) want_lo = s;
+          want = true;
+          want_hi = s;
+        }
+        size_t lo = 0, hi = 0;
+        bool got = regex_walk_starts(w, t, floor, at, &lo, &hi);
+        bool same = got == want && (!want || (lo == want_lo && hi == want_hi));
+        if (!same) {
+          char msg[160];
+          snprintf(msg, sizeof msg,
+                   "seed %llu at %zu floor %zu: walk %d [%zu, %zu], "
+                   "PCRE2 %d [%zu, %zu]",
+                   (unsigned long long)seed, at, floor, got, lo, hi, want,
+                   want_lo, want_hi);
+          unit_check(0, __FILE__, __LINE__, pats[k].re, msg);
+        }
+      }
+      free(t);
+    }
+    free(src);
+    regex_free(ref);
+    regex_walk_free(w);
+    info_free(&info);
+  }
+  regex_scratch_free(rs);
   regex_probe_free(p);
 }
 
