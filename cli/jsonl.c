@@ -19,6 +19,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "batch.h"
 
 #define JSON_MAX_DEPTH 64
@@ -155,6 +159,31 @@ static void init_string_stop(void) {
 }
 
 /*
+** The first byte from p on that ends a run of plain string bytes when
+** UTF-8 is not checked ('"', '\\' or a control character), or end. The
+** title and text are nearly all of a JSONL stream and go this way: as a
+** table loop a byte at a time it was 17% of a -j1 run over the benchmark's
+** stream (perf), so 16 bytes are tested at once where SSE2 is there.
+*/
+static const unsigned char *skip_plain_bytes(const unsigned char *p,
+                                             const unsigned char *end) {
+#if defined(__SSE2__)
+  const __m128i c1f = _mm_set1_epi8(0x1f), quote = _mm_set1_epi8('"'),
+                backslash = _mm_set1_epi8('\\');
+  for (; end - p >= 16; p += 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, c1f), v);
+    __m128i quoting = _mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                   _mm_cmpeq_epi8(v, backslash));
+    int mask = _mm_movemask_epi8(_mm_or_si128(control, quoting));
+    if (mask) return p + __builtin_ctz((unsigned)mask);
+  }
+#endif
+  while (p < end && !(string_stop[*p] & STOP_ANY)) p++;
+  return p;
+}
+
+/*
 ** A string at j->p (on its opening quote). decoded (may be NULL) receives
 ** its value; raw (may be NULL) its token as written. strict_utf8 rejects
 ** invalid UTF-8 and lone surrogates: for text that the output copies.
@@ -164,10 +193,10 @@ static int parse_string(jp *j, sbuf *decoded, sbuf *raw, bool strict_utf8) {
   for (;;) {
     /* the longest run that needs no decoding, copied at once */
     const unsigned char *run = j->p;
-    const unsigned char stop_at = strict_utf8 ? STOP_ASCII : STOP_ANY;
-    while (j->p < j->end) {
+    if (!strict_utf8) j->p = skip_plain_bytes(j->p, j->end);
+    while (strict_utf8 && j->p < j->end) {
       unsigned char c = *j->p;
-      if (!(string_stop[c] & stop_at)) {
+      if (!(string_stop[c] & STOP_ASCII)) {
         j->p++;
         continue;
       }

@@ -346,6 +346,36 @@ python3 -c 'print("{\"id\": \"long\", \"text\": \"" + "국회 " * 500 + "\"}"); 
 classify -q --max-bytes 1K --jsonl "$T/long.jsonl" > "$T/l.jsonl"
 case $(sed -n 1p "$T/l.jsonl") in *'"line": 1'*'line too long'*|*'line too long'*'"line": 1'*) ok "jsonl: line over the limit skipped and reported" ;; *) bad "jsonl: line over the limit" "$(head -c 200 "$T/l.jsonl")" ;; esac
 check "jsonl: the batch goes on after a long line" grep -q '"id": "short", "label": "policy"' "$T/l.jsonl"
+# The text is scanned 16 bytes at a time for the byte that ends a plain run:
+# an escape or a raw control character at every offset of a block must be
+# found where it is. An entity after the escape has its offset in the
+# decoded text; the error for a raw control character names its column.
+python3 - "$T/blocks.jsonl" <<'EOF'
+import json, sys
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    for k in range(40):
+        for esc in ('\\"', "\\\\", "\\n", "\\u0041"):
+            pad = "가" * (k % 3) + "a" * k
+            f.write('{"id": "e%d-%d", "text": "%s%sx 한빛전자"}\n' % (k, len(esc), pad, esc))
+        f.write('{"id": "c%d", "text": "%s\x01 한빛전자"}\n' % (k, "a" * k))
+EOF
+classify -q --jsonl "$T/blocks.jsonl" > "$T/blocks.out"
+check "jsonl: escapes and control characters found at every block offset" python3 -c '
+import json, sys
+bad = []
+for line, rec in zip(open(sys.argv[1], encoding="utf-8"), open(sys.argv[2], encoding="utf-8")):
+    src, out = json.loads(line.replace("\x01", "\\u0001")), json.loads(rec)
+    if src["id"].startswith("c"):
+        col = line.index("\x01") + 1
+        if out.get("error") != "malformed JSON at column %d: control character in a string" % col:
+            bad.append((src["id"], out.get("error")))
+        continue
+    start = len(src["text"].encode()) - len(" 한빛전자".encode()) + 1
+    ents = out.get("entities") or [{}]
+    if (ents[0].get("name"), ents[0].get("start")) != ("한빛전자", start):
+        bad.append((src["id"], ents, start))
+assert not bad, bad[:3]
+' "$T/blocks.jsonl" "$T/blocks.out"
 printf '{"id": "crlf", "text": "국회 법안"}\r\n{"id": "nonl", "text": "국회 법안"}' | classify -q - > "$T/crlf.jsonl"
 check "jsonl: CRLF and a last line without newline" \
   [ "$(grep -c '"label": "policy"' "$T/crlf.jsonl")" = 2 ]
