@@ -1180,26 +1180,33 @@ TEST(regex_ascii_members_are_pcre2s) {
   CHECK_INT(regex_ascii_members(&m, "[a", false, set), BUNRYU_ERULE);
 }
 
-/* Text of n tokens drawn (xorshift, fixed seed) around the literals of
-   the patterns below. */
-static char *lead_text(uint64_t seed, size_t n) {
-  static const char *const tokens[] = {
-      "S", "SB", "HB", "H", "B", " ", "  ", "\t", "\n", "1", "23", "4567",
-      "x", "Sta", "가", "「", "」", "『", "a", ",", "\xE3\x80\x80", "٣"};
+/* Text of n pieces drawn (xorshift, fixed seed) from pieces[0, count),
+   none longer than `longest` bytes: the texts on which the differential
+   tests below compare with PCRE2. */
+static char *random_text(const char *const *pieces, size_t count,
+                         size_t longest, uint64_t seed, size_t n) {
   uint64_t x = seed * 0x9E3779B97F4A7C15u + 3;
-  char *text = malloc(8 * n + 1);
+  char *text = malloc(longest * n + 1);
   if (!text) abort();
   size_t at = 0;
   for (size_t i = 0; i < n; i++) {
     x ^= x << 13;
     x ^= x >> 7;
     x ^= x << 17;
-    const char *t = tokens[(x >> 9) % (sizeof tokens / sizeof *tokens)];
+    const char *t = pieces[(x >> 9) % count];
     memcpy(text + at, t, strlen(t));
     at += strlen(t);
   }
   text[at] = '\0';
   return text;
+}
+
+/* Text of n tokens around the literals of the patterns below. */
+static char *lead_text(uint64_t seed, size_t n) {
+  static const char *const tokens[] = {
+      "S", "SB", "HB", "H", "B", " ", "  ", "\t", "\n", "1", "23", "4567",
+      "x", "Sta", "가", "「", "」", "『", "a", ",", "\xE3\x80\x80", "٣"};
+  return random_text(tokens, sizeof tokens / sizeof *tokens, 8, seed, n);
 }
 
 TEST(regex_checked_matches_are_pcre2s) {
@@ -1403,26 +1410,13 @@ static char *prefix_pattern(const regex_info *info) {
   return out;
 }
 
-/* Text of n characters drawn (xorshift, fixed seed) from a small alphabet
-   that the prefixes below care about. */
+/* Text of n characters from a small alphabet that the prefixes below
+   care about. */
 static char *walk_text(uint64_t seed, size_t n) {
   static const char *const chars[] = {"가", "법", "·", " ", " ", "\n", "A",
                                       "b", "Z", "1", "x", ",", "é", "\t",
                                       "漢", "-", "\xE3\x80\x80"};
-  uint64_t x = seed * 0x9E3779B97F4A7C15u + 7;
-  char *text = malloc(4 * n + 1);
-  if (!text) abort();
-  size_t at = 0;
-  for (size_t i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    const char *c = chars[(x >> 11) % (sizeof chars / sizeof *chars)];
-    memcpy(text + at, c, strlen(c));
-    at += strlen(c);
-  }
-  text[at] = '\0';
-  return text;
+  return random_text(chars, sizeof chars / sizeof *chars, 4, seed, n);
 }
 
 TEST(regex_walk_equals_a_full_match_of_the_prefix) {
