@@ -1005,6 +1005,21 @@ static bool prefix_walkable(const parser *P, size_t k) {
   return steps <= REGEX_WALK_MAX_STEPS;
 }
 
+/* The character items among items [from, to) as steps, in order (out has
+   room for all of them); the steps keep the options in force there. */
+static int char_steps(const parser *P, size_t from, size_t to,
+                      regex_step *out) {
+  size_t j = 0;
+  for (size_t i = from; i < to; i++) {
+    const top_item *it = &P->items[i];
+    if (it->kind != ITEM_CHAR) continue;
+    char *item = with_options(P, i, it->start, it->atom_end);
+    if (!item) return BUNRYU_ENOMEM;
+    out[j++] = (regex_step){item, it->min, it->max};
+  }
+  return BUNRYU_OK;
+}
+
 static int export_steps(const parser *P, size_t k, regex_info *info) {
   size_t n = 0;
   for (size_t i = 0; i < k; i++) n += P->items[i].kind == ITEM_CHAR;
@@ -1013,15 +1028,7 @@ static int export_steps(const parser *P, size_t k, regex_info *info) {
   info->steps = mem_calloc(P->m, n, sizeof *info->steps);
   if (!info->steps) return BUNRYU_ENOMEM;
   info->n_steps = n;
-  size_t j = 0;
-  for (size_t i = 0; i < k; i++) {
-    const top_item *it = &P->items[i];
-    if (it->kind != ITEM_CHAR) continue;
-    char *item = with_options(P, i, it->start, it->atom_end);
-    if (!item) return BUNRYU_ENOMEM;
-    info->steps[j++] = (regex_step){item, it->min, it->max};
-  }
-  return BUNRYU_OK;
+  return char_steps(P, 0, k, info->steps);
 }
 
 /*
@@ -1083,15 +1090,7 @@ static int export_next(const parser *P, const node *root, regex_info *info) {
   info->next = mem_calloc(P->m, n, sizeof *info->next);
   if (!info->next) return BUNRYU_ENOMEM;
   info->n_next = n;
-  size_t j = 0;
-  for (size_t i = o->end; i <= end; i++) {
-    const top_item *it = &P->items[i];
-    if (it->kind != ITEM_CHAR) continue;
-    char *item = with_options(P, i, it->start, it->atom_end);
-    if (!item) return BUNRYU_ENOMEM;
-    info->next[j++] = (regex_step){item, it->min, it->max};
-  }
-  return BUNRYU_OK;
+  return char_steps(P, o->end, end + 1, info->next);
 }
 
 /* ======================================================================
