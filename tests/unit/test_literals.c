@@ -504,6 +504,19 @@ static void pattern_set_free(pattern_set *ps) {
   free(ps->id);
 }
 
+/* A set of the given strings, with the ids the builder will give them. */
+static pattern_set pattern_set_of(const char *const *pats, size_t n) {
+  pattern_set ps = pattern_set_new(n);
+  for (size_t k = 0; k < n; k++) {
+    ps.len[k] = strlen(pats[k]);
+    ps.p[k] = malloc(ps.len[k]);
+    if (!ps.p[k]) abort();
+    memcpy(ps.p[k], pats[k], ps.len[k]);
+  }
+  assign_expected_ids(&ps);
+  return ps;
+}
+
 /*
 ** Thousands of short patterns over a tiny alphabet (deep tries, long
 ** failure chains, many overlaps), plus one pattern per byte value so that
@@ -637,14 +650,8 @@ TEST(literals_differential_window_boundaries) {
 ** before, while the lanes around it keep theirs.
 */
 TEST(literals_differential_dense_patch_in_one_window) {
-  pattern_set ps = pattern_set_new(4);
-  const char *pats[] = {"a", "aa", "가나", "나다라"};
-  for (size_t k = 0; k < 4; k++) {
-    ps.len[k] = strlen(pats[k]);
-    ps.p[k] = malloc(ps.len[k]);
-    memcpy(ps.p[k], pats[k], ps.len[k]);
-  }
-  assign_expected_ids(&ps);
+  static const char *const pats[] = {"a", "aa", "가나", "나다라"};
+  pattern_set ps = pattern_set_of(pats, sizeof pats / sizeof *pats);
   static const char *const sparse[] = {"가나 ", "다라 ", "나다라 ", "x y "};
   unsigned long long seed = 5;
   for (size_t at = 0; at < 24000; at += 2311) {
@@ -674,14 +681,8 @@ TEST(literals_differential_dense_patch_in_one_window) {
 ** in the others.
 */
 TEST(literals_differential_output_density) {
-  pattern_set ps = pattern_set_new(3);
-  const char *pats[] = {"ab", "b", "xab"};
-  for (size_t k = 0; k < 3; k++) {
-    ps.len[k] = strlen(pats[k]);
-    ps.p[k] = malloc(ps.len[k]);
-    memcpy(ps.p[k], pats[k], ps.len[k]);
-  }
-  assign_expected_ids(&ps);
+  static const char *const pats[] = {"ab", "b", "xab"};
+  pattern_set ps = pattern_set_of(pats, sizeof pats / sizeof *pats);
   static const size_t gaps[] = {4, 9, 16, 24, 40, 64};
   for (size_t g = 0; g < sizeof gaps / sizeof *gaps; g++) {
     size_t len = 4 * 4096 + 100;
