@@ -312,19 +312,7 @@ static unsigned norm_zones(unsigned zones) {
 static int normalize_term(bunryu_builder *b, const char *term, unsigned flags,
                           char **out, size_t *out_len) {
   enum norm_mode mode = (flags & BUNRYU_LIT_CASELESS) ? NORM_NFKC_CF : NORM_NFC;
-  size_t len = strlen(term);
-  int rc;
-  if (mode == NORM_NFC &&
-      norm_fast_run_end((const unsigned char *)term, 0, len) == len) {
-    /* Characters NFC leaves as they are (ASCII, precomposed Hangul, plain
-       punctuation: most names): a copy, without the normalizer's buffers,
-       which were two thirds of the cost of adding an alias. */
-    *out = mem_strndup(&b->m, term, len);
-    *out_len = len;
-    rc = *out ? BUNRYU_OK : BUNRYU_ENOMEM;
-  } else {
-    rc = text_normalize_string(&b->m, term, len, mode, out, out_len);
-  }
+  int rc = text_normalize_string(&b->m, term, strlen(term), mode, out, out_len);
   if (rc == BUNRYU_EUTF8)
     return builder_diag(b, BUNRYU_DIAG_ERROR, BUNRYU_ERULE, NULL, 0, -1,
                         "\"%s\" is not valid UTF-8", term);

@@ -441,6 +441,19 @@ TEST(normalize_string_gives_a_fresh_normalized_copy) {
   CHECK_STR(out, "한국");
   mem_free(&m, out, len + 1);
 
+  /* What NFC leaves as it is comes back as it is, by a plain copy; under
+     case folding the same string still goes through the normalizer. */
+  const char *plain = "삼성전자 AI·“Labs”";
+  CHECK_INT(text_normalize_string(&m, plain, strlen(plain), NORM_NFC, &out,
+                                  &len), BUNRYU_OK);
+  CHECK_STR(out, plain);
+  CHECK_SIZE(len, strlen(plain));
+  mem_free(&m, out, len + 1);
+  CHECK_INT(text_normalize_string(&m, plain, strlen(plain), NORM_NFKC_CF, &out,
+                                  &len), BUNRYU_OK);
+  CHECK_STR(out, "삼성전자 ai·“labs”");
+  mem_free(&m, out, len + 1);
+
   /* Only zero-width characters: an empty (but allocated) string. */
   CHECK_INT(text_normalize_string(&m, "\u200B", 3, NORM_NFC, &out, &len),
             BUNRYU_OK);
