@@ -255,6 +255,13 @@ int segment_zone(const segment *g, size_t pos) {
   return pos < g->title_end ? 0 : pos < g->lead_end ? 1 : 2;
 }
 
+/* Where the segment's last zone begins: from there on segment_zone gives
+   one value (the body's, or the segment's one zone). */
+static size_t last_zone_start(const segment *g) {
+  if (g->fixed_zi >= 0) return 0;
+  return g->lead_end > g->title_end ? g->lead_end : g->title_end;
+}
+
 /*
 ** The end of the lead that starts at `from`: the lines up to and including
 ** the one in which BUNRYU_LIMIT_LEAD_BYTES bytes of text are reached
@@ -423,10 +430,8 @@ static int scan_literals(bunryu_scanner *s, int seg, bool cf_pass) {
       .cf_want = cf_pass ? BUNRYU_LIT_CASELESS : 0,
       .max_hits = s->e->lim.v[BUNRYU_LIMIT_HITS],
       .lens = lit_matcher_pattern_lengths(s->e->matcher),
-      .zone_from = g->fixed_zi >= 0                ? 0
-                   : g->lead_end > g->title_end ? g->lead_end
-                                                : g->title_end,
-      .zone_zi = g->fixed_zi >= 0 ? g->fixed_zi : 2};
+      .zone_from = last_zone_start(g),
+      .zone_zi = segment_zone(g, last_zone_start(g))};
   lit_scan(s->e->matcher, p.buf, p.len, on_literal, &p);
   return s->result.error;
 }
