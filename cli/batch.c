@@ -5,32 +5,35 @@
 **   producer (the calling thread)  walks folders, reads JSONL lines, and
 **                                  puts each document into the next slot
 **                                  of a ring, numbered in input order;
-**   N workers                      take runs of slots in order (up to
+**                                  while the ring is full it works on it
+**                                  like the workers;
+**   N-1 worker threads             take runs of slots in order (up to
 **                                  TAKE_MAX at once), read the file or
 **                                  parse the line, scan it with their own
 **                                  scanner and render the record into the
-**                                  slot; then whichever worker finds the
+**                                  slot; then whichever thread finds the
 **                                  next record in sequence finished writes
 **                                  the finished run and frees the slots
 **                                  (one writer at a time, no writer thread).
 **
-** With -j1 the producer does all of it itself, with no threads at all.
-** Taking runs and writing from the workers keeps the locking and sleeping
-** to about one per run rather than several per document.
+** -jN thus runs N threads on N cores, no more. With -j1 the producer does
+** all of it itself, in order, without the ring's hand-offs. Taking runs
+** and writing from the workers keeps the locking and sleeping to about one
+** per run rather than several per document.
 **
-** The ring has a fixed number of slots (64 per worker), so at most that
+** The ring has a fixed number of slots (64 per thread), so at most that
 ** many documents are in memory at any time, and the JSONL lines among them
 ** hold at most HELD_LINE_BUDGET bytes (past it the producer waits even for
 ** a free slot): a stream of any length runs in bounded memory, and a slow
 ** writer (a full pipe) holds the producer back.
-** One engine is shared by all workers; scanners are per worker.
+** One engine is shared by all threads; scanners are per thread.
 **
 ** Stopping: SIGINT/SIGTERM set a flag that only the producer thread sees as
-** a signal (the others block them); the producer stops feeding, workers
-** drop the documents they have not started, and the writing worker writes
-** the finished ones up to the first dropped one, so the output is a prefix
-** of the input order made of whole lines. A closed output pipe (EPIPE)
-** stops the batch the same way, quietly.
+** a signal (the others block them); the producer stops feeding, every
+** thread drops the documents it has not started, and the writing thread
+** writes the finished ones up to the first dropped one, so the output is a
+** prefix of the input order made of whole lines. A closed output pipe
+** (EPIPE) stops the batch the same way, quietly.
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,12 +50,14 @@
 #include "batch.h"
 #include "cli.h"
 
-/* Ring size and run length: with 16 slots a worker and runs of 8, -j2
-   made 3,600 context switches on the benchmark's 16,351 articles (the
-   producer woke every 16 documents and took a core from a worker) and ran
-   at 1.69x -j1; 64 and 16 make 800 and 1.85x (0.290 -> 0.262 s). */
+/* Ring size and run length: a run at the head of the ring holds back the
+   writer, and with it the slots behind it; 64 slots a thread and runs of
+   16 leave the other threads some 100 documents of work meanwhile. When
+   the producer only fed, 16 and 8 made 3,600 context switches on the
+   benchmark's 16,351 articles and 64 and 16 made 800; with the producer
+   working too, -j2 makes about 20. */
 #define SLOTS_PER_WORKER 64
-/* The most slots a worker takes at once. */
+/* The most slots a thread takes at once. */
 #define TAKE_MAX 16
 #define MIN_SLOTS 8
 /* Buffers that grew past these are given back after their document. */
@@ -118,8 +123,9 @@ typedef struct batch {
   progress prog;
   bool out_is_tty;
   char **sources; /* stream names, one per input */
-  struct worker *inline_worker; /* -j1: the producer scans and writes */
-  size_t n_workers;
+  struct worker *own_worker; /* the producer's: all the work with -j1 */
+  size_t n_workers;          /* the producer and the worker threads */
+  bool feeder_waits;         /* the producer sleeps for room; under mu */
   bool writer_active;  /* a worker is writing records; under mu */
   bool out_writing;    /* false once a record was dropped; by the writer */
 } batch;
@@ -260,12 +266,10 @@ static void drain_output(batch *b);
 /*
 ** Takes the next run of READY slots for one worker: about an equal share
 ** of what is ready, at most TAKE_MAX, so that a worker locks and sleeps
-** once per run rather than once per document. Returns how many (0 once
-** the input is done and nothing is left). Called with mu held.
+** once per run rather than once per document. Returns how many, 0 when
+** none is ready. Called with mu held.
 */
-static size_t take_run(batch *b, uint64_t *first) {
-  while (b->next_take == b->next_seq && !b->input_done)
-    pthread_cond_wait(&b->can_work, &b->mu);
+static size_t take_ready(batch *b, uint64_t *first) {
   uint64_t ready = b->next_seq - b->next_take;
   uint64_t share = (ready + b->n_workers - 1) / b->n_workers;
   size_t n = (size_t)(share < TAKE_MAX ? share : TAKE_MAX);
@@ -276,28 +280,37 @@ static size_t take_run(batch *b, uint64_t *first) {
   return n;
 }
 
+/* Processes a run taken by take_ready, then writes what is next in order.
+   Once the batch is stopping, the documents not started are dropped. */
+static void process_run(worker *w, uint64_t first, size_t n) {
+  batch *b = w->b;
+  bool dropped[TAKE_MAX];
+  for (size_t i = 0; i < n; i++) {
+    slot *s = &b->ring[(first + i) % b->n_slots];
+    dropped[i] = should_stop(b);
+    if (!dropped[i]) process_slot(w, s);
+  }
+  pthread_mutex_lock(&b->mu);
+  for (size_t i = 0; i < n; i++)
+    b->ring[(first + i) % b->n_slots].state =
+        dropped[i] ? SLOT_DROPPED : SLOT_DONE;
+  b->pending += n;
+  pthread_mutex_unlock(&b->mu);
+  drain_output(b);
+}
+
 static void *worker_main(void *arg) {
   worker *w = arg;
   batch *b = w->b;
   for (;;) {
     uint64_t first;
     pthread_mutex_lock(&b->mu);
-    size_t n = take_run(b, &first);
+    while (b->next_take == b->next_seq && !b->input_done)
+      pthread_cond_wait(&b->can_work, &b->mu);
+    size_t n = take_ready(b, &first);
     pthread_mutex_unlock(&b->mu);
     if (n == 0) return NULL;
-    bool dropped[TAKE_MAX];
-    for (size_t i = 0; i < n; i++) {
-      slot *s = &b->ring[(first + i) % b->n_slots];
-      dropped[i] = should_stop(b);
-      if (!dropped[i]) process_slot(w, s);
-    }
-    pthread_mutex_lock(&b->mu);
-    for (size_t i = 0; i < n; i++)
-      b->ring[(first + i) % b->n_slots].state =
-          dropped[i] ? SLOT_DROPPED : SLOT_DONE;
-    b->pending += n;
-    pthread_mutex_unlock(&b->mu);
-    drain_output(b);
+    process_run(w, first, n);
   }
 }
 
@@ -340,14 +353,9 @@ static void release_slot(batch *b, slot *s) {
   s->state = SLOT_FREE;
   b->pending--;
   b->next_write++;
-  bool was_over = b->held_bytes >= HELD_LINE_BUDGET;
   b->held_bytes -= s->held;
   s->held = 0;
-  /* wake a producer that waits for room only once half the ring is free:
-     it then refills many slots in one go instead of one per wake-up */
-  if (b->next_seq - b->next_write <= b->n_slots / 2 ||
-      (was_over && b->held_bytes < HELD_LINE_BUDGET))
-    pthread_cond_signal(&b->can_feed);
+  if (b->feeder_waits) pthread_cond_signal(&b->can_feed);
   pthread_mutex_unlock(&b->mu);
 }
 
@@ -404,8 +412,6 @@ static void finish_output(batch *b) {
 ** Producer
 ** =================================================================== */
 
-/* The next free slot in sequence, or NULL when the batch is stopping. The
-   slot stays FREE (no one else touches it) until submit(). */
 /* Whether the producer must wait before filling the next slot: it is not
    free yet, or the lines in flight hold the budget (one always may). */
 static bool must_wait(const batch *b, const slot *s) {
@@ -413,10 +419,36 @@ static bool must_wait(const batch *b, const slot *s) {
          (b->held_bytes >= HELD_LINE_BUDGET && b->next_write < b->next_seq);
 }
 
+/*
+** Until the next slot can be filled, the producer works on the ring like
+** a worker; it sleeps only when every document in flight is taken, and is
+** woken when a slot is written. A producer that only fed and slept took a
+** core from a worker at each wake-up, and the workers ran dry while it
+** waited for its turn: -j2 over the JSONL stream ran at about 1.6x -j1.
+** Called with mu held.
+*/
+static void work_until_room(batch *b, const slot *s) {
+  while (must_wait(b, s) && !should_stop(b)) {
+    uint64_t first;
+    size_t n = take_ready(b, &first);
+    if (n > 0) {
+      pthread_mutex_unlock(&b->mu);
+      process_run(b->own_worker, first, n);
+      pthread_mutex_lock(&b->mu);
+    } else {
+      b->feeder_waits = true;
+      wait_slice(&b->can_feed, &b->mu);
+      b->feeder_waits = false;
+    }
+  }
+}
+
+/* The next free slot in sequence, or NULL when the batch is stopping. The
+   slot stays FREE (no one else touches it) until submit(). */
 static slot *acquire_slot(batch *b) {
   pthread_mutex_lock(&b->mu);
   slot *s = &b->ring[b->next_seq % b->n_slots];
-  while (must_wait(b, s) && !should_stop(b)) wait_slice(&b->can_feed, &b->mu);
+  work_until_room(b, s);
   bool ok = s->state == SLOT_FREE && !should_stop(b);
   pthread_mutex_unlock(&b->mu);
   if (!ok) return NULL;
@@ -441,7 +473,7 @@ static void run_inline(batch *b, slot *s) {
   b->next_take++;
   pthread_mutex_unlock(&b->mu);
   bool drop = should_stop(b);
-  if (!drop) process_slot(b->inline_worker, s);
+  if (!drop) process_slot(b->own_worker, s);
   s->state = drop ? SLOT_DROPPED : SLOT_DONE;
   pthread_mutex_lock(&b->mu);
   b->pending++;
@@ -450,7 +482,7 @@ static void run_inline(batch *b, slot *s) {
 }
 
 static void submit(batch *b, slot *s) {
-  if (b->inline_worker) {
+  if (b->n_workers == 1) {
     run_inline(b, s);
     return;
   }
@@ -698,6 +730,21 @@ static long start_threads(worker *workers, size_t n) {
   return started;
 }
 
+/* Marks the input done and works with the workers on what is left. */
+static void finish_input(batch *b) {
+  pthread_mutex_lock(&b->mu);
+  b->input_done = true;
+  pthread_cond_broadcast(&b->can_work);
+  uint64_t first;
+  size_t n;
+  while (b->n_workers > 1 && (n = take_ready(b, &first)) > 0) {
+    pthread_mutex_unlock(&b->mu);
+    process_run(b->own_worker, first, n);
+    pthread_mutex_lock(&b->mu);
+  }
+  pthread_mutex_unlock(&b->mu);
+}
+
 batch_end batch_run(const batch_opts *o, bunryu_engine *e, FILE *out,
                     batch_stats *st) {
   batch b;
@@ -736,26 +783,21 @@ batch_end batch_run(const batch_opts *o, bunryu_engine *e, FILE *out,
   output_header(o, out);
   st->start = now_seconds();
   long started = 0;
-  if (n_workers == 1) {
-    b.inline_worker = &workers[0];
-    feed_inputs(&b);
-  } else {
-    started = start_threads(workers, n_workers);
+  b.own_worker = &workers[0];
+  if (n_workers > 1) {
+    started = start_threads(workers + 1, n_workers - 1);
     if (started == 0) atomic_store(&b.stop, BATCH_FAILED);
-    if (started > 0) feed_inputs(&b);
   }
-  pthread_mutex_lock(&b.mu);
-  b.input_done = true;
-  pthread_cond_broadcast(&b.can_work);
-  pthread_mutex_unlock(&b.mu);
-  for (long i = 0; i < started; i++) pthread_join(workers[i].thread, NULL);
+  if (n_workers == 1 || started > 0) feed_inputs(&b);
+  finish_input(&b);
+  for (long i = 0; i < started; i++) pthread_join(workers[i + 1].thread, NULL);
   drain_output(&b); /* what the last worker left (it drains, but be sure) */
   finish_output(&b);
   st->seconds = now_seconds() - st->start;
   progress_update(&b.prog, st, true);
   progress_clear(&b.prog);
   batch_end end = (batch_end)atomic_load(&b.stop);
-  if (!b.inline_worker && started == 0) {
+  if (n_workers > 1 && started == 0) {
     fprintf(stderr, "bunryu: cannot start threads\n");
     end = BATCH_FAILED;
   } else if (g_signal && end == BATCH_DONE) {
