@@ -644,7 +644,13 @@ static void feed_inputs(batch *b) {
 static void install_signals(void) {
   struct sigaction sa;
   memset(&sa, 0, sizeof sa);
-  sa.sa_handler = on_signal; /* no SA_RESTART: a blocking read returns */
+  /* SA_RESTART: a write blocked on a full output pipe goes on after the
+     handler instead of failing with EINTR, which glibc's stdio answers by
+     dropping what it had buffered (cut records, "cannot write the
+     output"). Reading a stream waits in poll(), which a signal always
+     interrupts, so the producer still sees the flag at once. */
+  sa.sa_handler = on_signal;
+  sa.sa_flags = SA_RESTART;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);

@@ -501,6 +501,34 @@ assert ids == ["s%d" % i for i in range(len(ids))] and len(ids) == 400, len(ids)
 ' "$T/int.jsonl"
 check "SIGINT: summary says interrupted" grep -q 'interrupted' "$T/int.err"
 
+# Ctrl-C while the output pipe is full: the thread writing is blocked in
+# write(); the signal must not fail that write and cut a record (with -j1
+# it once made "cannot write the output: Interrupted system call", exit 1).
+# The reader starts reading after the signal; every record already in
+# flight comes out whole, then exit 130.
+for j in 1 2; do
+  rm -f "$T/outfifo"
+  mkfifo "$T/outfifo"
+  (exec 3< "$T/outfifo"; sleep 2; cat <&3 > "$T/full$j.jsonl") &
+  reader=$!
+  "$BIN" classify -r "$RULES" --no-timing --no-progress -j$j - \
+    < "$T/pipe.jsonl" > "$T/outfifo" 2> "$T/full$j.err" &
+  pid=$!
+  sleep 1
+  kill -INT "$pid"
+  wait "$pid"
+  rc=$?
+  wait "$reader"
+  check "SIGINT, output pipe full, -j$j: exit 130" [ "$rc" = 130 ]
+  check "SIGINT, output pipe full, -j$j: a prefix of whole lines" python3 -c '
+import json, sys
+ids = [json.loads(l)["id"] for l in open(sys.argv[1], encoding="utf-8")]
+assert ids == ["p%d" % i for i in range(len(ids))] and ids, len(ids)
+' "$T/full$j.jsonl"
+  check "SIGINT, output pipe full, -j$j: summary says interrupted" \
+    grep -q 'interrupted' "$T/full$j.err"
+done
+
 # SIGTERM in the middle of a fast batch: 130 (or 0 if it won the race)
 "$BIN" classify -r "$RULES" --no-timing --no-progress -j2 - \
   < "$T/pipe.jsonl" > "$T/int2.jsonl" 2>/dev/null &
