@@ -32,8 +32,9 @@
 ** a signal (the others block them); the producer stops feeding, every
 ** thread drops the documents it has not started, and the writing thread
 ** writes the finished ones up to the first dropped one, so the output is a
-** prefix of the input order made of whole lines. A closed output pipe
-** (EPIPE) stops the batch the same way, quietly.
+** prefix of the input order made of whole lines. A second signal ends
+** the process at once. A closed output pipe (EPIPE) stops the batch the
+** same way as the first signal, quietly.
 */
 #include <errno.h>
 #include <fcntl.h>
@@ -650,7 +651,9 @@ static void install_signals(void) {
      output"). Reading a stream waits in poll(), which a signal always
      interrupts, so the producer still sees the flag at once. */
   sa.sa_handler = on_signal;
-  sa.sa_flags = SA_RESTART;
+  /* SA_RESETHAND: a second signal ends the process at once, for when the
+     first cannot (a reader that never reads, a scan that never returns). */
+  sa.sa_flags = SA_RESTART | SA_RESETHAND;
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);

@@ -529,6 +529,27 @@ assert ids == ["p%d" % i for i in range(len(ids))] and ids, len(ids)
     grep -q 'interrupted' "$T/full$j.err"
 done
 
+# A second Ctrl-C ends it at once, even while a reader never reads.
+rm -f "$T/outfifo"
+mkfifo "$T/outfifo"
+(exec 3< "$T/outfifo"; exec sleep 30) &
+reader=$!
+"$BIN" classify -r "$RULES" --no-timing --no-progress -j2 - \
+  < "$T/pipe.jsonl" > "$T/outfifo" 2> /dev/null &
+pid=$!
+sleep 1
+kill -INT "$pid"
+sleep 0.5
+check "SIGINT, reader never reads: still waiting after one" kill -0 "$pid"
+kill -INT "$pid"
+sleep 2
+check "SIGINT, reader never reads: a second one ends it" \
+  sh -c "! kill -0 $pid 2>/dev/null"
+kill -KILL "$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+kill "$reader" 2>/dev/null
+wait "$reader" 2>/dev/null
+
 # SIGTERM in the middle of a fast batch: 130 (or 0 if it won the race)
 "$BIN" classify -r "$RULES" --no-timing --no-progress -j2 - \
   < "$T/pipe.jsonl" > "$T/int2.jsonl" 2>/dev/null &
