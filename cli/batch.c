@@ -127,7 +127,7 @@ typedef struct batch {
   struct worker *own_worker; /* the producer's: all the work with -j1 */
   size_t n_workers;          /* the producer and the worker threads */
   bool feeder_waits;         /* the producer sleeps for room; under mu */
-  bool writer_active;  /* a worker is writing records; under mu */
+  bool writer_active;  /* a thread is writing records; under mu */
   bool out_writing;    /* false once a record was dropped; by the writer */
 } batch;
 
