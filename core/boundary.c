@@ -205,15 +205,6 @@ static inline bool latin_before(const char *text, size_t pos) {
   return char_is_latin_or_digit(char_before(text, pos));
 }
 
-/* Latin-script edges: a Latin letter or digit at an edge of the match must
-   not have another one beside it (AI in OpenAI, MS in MSG). */
-static bool latin_edges_ok(const char *text, size_t len, size_t start,
-                           size_t end) {
-  if (latin_at(text, len, start) && latin_before(text, start)) return false;
-  if (latin_before(text, end) && latin_at(text, len, end)) return false;
-  return true;
-}
-
 /* Lead and second byte of a precomposed syllable U+AC00..U+D79F (the
    last 4 syllables, up to U+D7A3, go the slow way). */
 static bool syllable_lead(unsigned char b0, unsigned char b1) {
@@ -249,13 +240,14 @@ static bool word_edges_ok(const char *text, size_t len, size_t start,
 }
 
 /*
-** An empty or out-of-range span is never acceptable.
+** The match's own edges are those of its literal: one definition of the
+** rules serves both. An empty or out-of-range span is never acceptable.
 */
 bool boundary_ok(const char *text, size_t len, size_t start, size_t end,
                  bool word) {
   if (!text || start >= end || end > len) return false;
-  if (!latin_edges_ok(text, len, start, end)) return false;
-  return !word || word_edges_ok(text, len, start, end);
+  return boundary_edges_ok(text, len, start, end,
+                           boundary_edges(text + start, end - start, word));
 }
 
 /*
@@ -273,6 +265,8 @@ unsigned boundary_edges(const char *lit, size_t len, bool word) {
   return edges;
 }
 
+/* Latin-script edges: a Latin letter or digit at an edge of the match must
+   not have another one beside it (AI in OpenAI, MS in MSG). */
 bool boundary_edges_ok(const char *text, size_t len, size_t start, size_t end,
                        unsigned edges) {
   if ((edges & BOUNDARY_LATIN_START) && latin_before(text, start))
