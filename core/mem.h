@@ -29,9 +29,10 @@ void *mem_calloc(const mem *m, size_t count, size_t size);
 ** automaton's tables and their build scratch), as mem_alloc gives and freed
 ** with mem_free. With the default hook a block of 2 MiB or more is aligned
 ** to 2 MiB and the kernel asked to back it with huge pages (Linux's
-** MADV_HUGEPAGE): the benchmark's 8 MiB table then takes 4 page faults to
-** build instead of 2,048, which were a quarter of the time of loading its
-** rules. A caller's hook gets a plain mem_alloc.
+** MADV_HUGEPAGE): an 8 MiB table then takes 4 page faults to build instead
+** of 2,048, which were a quarter of the time of loading the benchmark's
+** rules when its table had that size. A caller's hook gets a plain
+** mem_alloc.
 */
 void *mem_alloc_table(const mem *m, size_t n);
 /* Like realloc, but NULL on failure leaves p intact; never frees on n == 0. */
