@@ -31,10 +31,16 @@ const char *cli_default_rules(void);
 ** "file:line: error: message" on stderr. NULL on failure.
 */
 bunryu_engine *cli_load_engine(const char *path);
-/* The same with BUNRYU_LIMIT_INPUT_BYTES set to max_bytes (0: the default);
-   the limit in force is written to *max_bytes_used when not NULL. */
+/* The same with BUNRYU_LIMIT_INPUT_BYTES set to max_bytes (0: the default),
+   built on up to `threads` threads (bunryu_builder_set_threads); the limit
+   in force is written to *max_bytes_used when not NULL. */
 bunryu_engine *cli_load_engine_limited(const char *path, uint64_t max_bytes,
-                                       uint64_t *max_bytes_used);
+                                       uint64_t *max_bytes_used,
+                                       unsigned threads);
+/* The most threads -j takes. */
+#define MAX_JOBS 256
+/* The cores online, at least 1 and at most MAX_JOBS. */
+int cli_online_cores(void);
 
 /* Reads a whole file; 0 or -1 with errno set. *buf is malloc'd and
    NUL-terminated. */

@@ -23,7 +23,6 @@
 #include "cli.h"
 
 #define EXIT_INTERRUPTED 130
-#define MAX_JOBS 256
 
 static const char classify_usage[] =
     "usage: bunryu classify [OPTIONS] PATH...\n"
@@ -89,11 +88,6 @@ static uint64_t parse_size(const char *s) {
   if (*end == 'B' || *end == 'b') end++;
   if (*end || v > UINT64_MAX / mult) return 0;
   return (uint64_t)v * mult;
-}
-
-static int online_cores(void) {
-  long n = sysconf(_SC_NPROCESSORS_ONLN);
-  return n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : (int)n;
 }
 
 /* ======================================================================
@@ -228,7 +222,8 @@ static int parse_args(int argc, char **argv, batch_opts *o) {
 ** =================================================================== */
 
 static bunryu_engine *load_engine_with_limits(batch_opts *o) {
-  return cli_load_engine_limited(o->rules, o->max_bytes, &o->max_bytes);
+  return cli_load_engine_limited(o->rules, o->max_bytes, &o->max_bytes,
+                                 (unsigned)o->jobs);
 }
 
 /* ======================================================================
@@ -317,7 +312,7 @@ int cmd_classify(int argc, char **argv) {
     goto done;
   }
   o.rules = cli_default_rules();
-  o.jobs = online_cores();
+  o.jobs = cli_online_cores();
   o.progress = -1;
   status = parse_args(argc, argv, &o);
   if (status == -1) {

@@ -30,16 +30,22 @@ static void print_diags(const bunryu_builder *b) {
   }
 }
 
+int cli_online_cores(void) {
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n < 1 ? 1 : n > MAX_JOBS ? MAX_JOBS : (int)n;
+}
+
 bunryu_engine *cli_load_engine_limited(const char *path, uint64_t max_bytes,
-                                       uint64_t *max_bytes_used) {
+                                       uint64_t *max_bytes_used,
+                                       unsigned threads) {
   bunryu_builder *b = bunryu_builder_new();
   if (!b) {
     fprintf(stderr, "bunryu: out of memory\n");
     return NULL;
   }
   bunryu_engine *e = NULL;
-  int rc = BUNRYU_OK;
-  if (max_bytes)
+  int rc = bunryu_builder_set_threads(b, threads ? threads : 1);
+  if (rc == BUNRYU_OK && max_bytes)
     rc = bunryu_builder_set_limit(b, BUNRYU_LIMIT_INPUT_BYTES, max_bytes);
   if (max_bytes_used)
     *max_bytes_used = bunryu_builder_get_limit(b, BUNRYU_LIMIT_INPUT_BYTES);
@@ -57,7 +63,7 @@ bunryu_engine *cli_load_engine_limited(const char *path, uint64_t max_bytes,
 }
 
 bunryu_engine *cli_load_engine(const char *path) {
-  return cli_load_engine_limited(path, 0, NULL);
+  return cli_load_engine_limited(path, 0, NULL, (unsigned)cli_online_cores());
 }
 
 int cli_read_file(const char *path, char **buf, size_t *len) {

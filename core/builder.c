@@ -39,7 +39,14 @@ bunryu_builder *bunryu_builder_new_with_alloc(bunryu_alloc_fn fn, void *ud) {
   b->m = m;
   memcpy(b->lim.v, limit_defaults, sizeof b->lim.v);
   b->threshold = 1.0;
+  b->threads = 1;
   return b;
+}
+
+int bunryu_builder_set_threads(bunryu_builder *b, unsigned n) {
+  if (!b || n == 0) return BUNRYU_EINVAL;
+  b->threads = n;
+  return BUNRYU_OK;
 }
 
 void literal_free(const mem *m, literal *l) {

@@ -3,6 +3,7 @@
 ** automaton for every keyword, alias and regex trigger; compiled regexes;
 ** the owner index from automaton strings back to rules.
 */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -137,8 +138,8 @@ static int copy_literals(const bunryu_builder *b, bunryu_engine *e) {
   return BUNRYU_OK;
 }
 
-/* The engine compiles its own regexes: a builder may outlive or be
-   reused after the engines made from it. */
+/* The engine compiles its own regexes (compile_regexes, below): a builder
+   may outlive or be reused after the engines made from it. */
 static int copy_patterns(const bunryu_builder *b, bunryu_engine *e) {
   if (!b->n_pats) return BUNRYU_OK;
   e->pats = mem_calloc(&e->m, b->n_pats, sizeof *e->pats);
@@ -152,15 +153,6 @@ static int copy_patterns(const bunryu_builder *b, bunryu_engine *e) {
     p->re = NULL;
     p->source = dup_or_null(&e->m, src->source, &fail);
     p->loc = remap_loc(b, e, src->loc);
-    if (!p->source) continue;
-    char err[256];
-    size_t off;
-    bool jit_ok;
-    if (regex_compile(&e->m, p->source, (p->flags & BUNRYU_RE_CASELESS) != 0,
-                      &p->re, &jit_ok, err, sizeof err, &off) != BUNRYU_OK)
-      fail = true;
-    else
-      e->memory += regex_memory(p->re);
     if (p->flags & BUNRYU_RE_CASELESS) e->has_caseless = true;
   }
   return fail ? BUNRYU_ENOMEM : BUNRYU_OK;
@@ -197,76 +189,111 @@ static bool begins_with_kept(const regex_info *info, size_t i) {
   return false;
 }
 
-/* What building the automaton carries from one pattern to the next. */
-typedef struct matcher_build {
-  lit_builder *lb;
-  regex_probe *probe; /* made for the first walk, freed at the end */
-} matcher_build;
+/*
+** The regex side of a build: each pattern compiled, and the checks of its
+** split (regex_info.suffix and .steps) where add_triggers kept its
+** analysis. It touches only the fields of the patterns that it fills and
+** counts its memory apart, so that it can run on a thread of its own
+** while the automaton is built (bunryu_builder_set_threads).
+*/
+typedef struct regex_side {
+  bunryu_engine *e;
+  regex_info *infos; /* one a pattern; a pattern not split holds none */
+  bool *split;       /* one a pattern */
+  size_t memory;
+  int rc;
+} regex_side;
 
 /*
-** Compiles the checks of a pattern split at its literal's item
-** (regex_info.suffix and .steps); the caller has made sure that every
-** trigger begins where a literal of the pattern begins. A check that
-** cannot be built is left out: the pattern then runs as without it.
+** Compiles the checks of a pattern split at its literal's item; the
+** caller has made sure that every trigger begins where a literal of the
+** pattern begins. A check that cannot be built is left out: the pattern
+** then runs as without it.
 */
-static int add_split(bunryu_engine *e, matcher_build *mb, pattern *p,
+static int add_split(regex_side *rs, regex_probe **probe, pattern *p,
                      const regex_info *info) {
+  const mem *m = &rs->e->m;
   bool caseless = (p->flags & BUNRYU_RE_CASELESS) != 0;
   if (info->suffix) {
-    int rc = regex_compile_anchored(&e->m, info->suffix, caseless,
-                                    &p->suffix, NULL, NULL, 0, NULL);
+    int rc = regex_compile_anchored(m, info->suffix, caseless, &p->suffix,
+                                    NULL, NULL, 0, NULL);
     if (rc == BUNRYU_ENOMEM) return rc;
-    e->memory += regex_memory(p->suffix);
+    rs->memory += regex_memory(p->suffix);
   }
   if (info->walk) {
-    if (!mb->probe && !(mb->probe = regex_probe_new(&e->m)))
-      return BUNRYU_ENOMEM;
-    int rc = regex_walk_new(&e->m, mb->probe, info->steps, info->n_steps,
-                            caseless, &p->walk);
+    if (!*probe && !(*probe = regex_probe_new(m))) return BUNRYU_ENOMEM;
+    int rc = regex_walk_new(m, *probe, info->steps, info->n_steps, caseless,
+                            &p->walk);
     if (rc == BUNRYU_ENOMEM) return rc;
-    e->memory += regex_walk_memory(p->walk);
+    rs->memory += regex_walk_memory(p->walk);
   }
   return BUNRYU_OK;
 }
 
+static int compile_pattern(regex_side *rs, regex_probe **probe, size_t i) {
+  pattern *p = &rs->e->pats[i];
+  if (!p->source) return BUNRYU_OK;
+  char err[256];
+  size_t off;
+  bool jit_ok;
+  if (regex_compile(&rs->e->m, p->source,
+                    (p->flags & BUNRYU_RE_CASELESS) != 0, &p->re, &jit_ok,
+                    err, sizeof err, &off) != BUNRYU_OK)
+    return BUNRYU_ENOMEM;
+  rs->memory += regex_memory(p->re);
+  return rs->split[i] ? add_split(rs, probe, p, &rs->infos[i]) : BUNRYU_OK;
+}
+
+static void *compile_regexes(void *arg) {
+  regex_side *rs = arg;
+  regex_probe *probe = NULL; /* made for the first walk */
+  rs->rc = BUNRYU_OK;
+  for (size_t i = 0; i < rs->e->n_pats && rs->rc == BUNRYU_OK; i++)
+    rs->rc = compile_pattern(rs, &probe, i);
+  regex_probe_free(probe);
+  return NULL;
+}
+
 /*
 ** Adds the required literals of a pattern (normalized like keywords) to
-** the automaton as triggers. A pattern without a usable set runs on every
-** document.
+** the automaton as triggers, and keeps the pattern's analysis in *info
+** when its split is to be compiled (*split). A pattern without a usable
+** set runs on every document.
 */
-static int add_triggers(bunryu_engine *e, matcher_build *mb, int pi) {
+static int add_triggers(bunryu_engine *e, lit_builder *lb, int pi,
+                        regex_info *info, bool *split) {
   pattern *p = &e->pats[pi];
   bool caseless = (p->flags & BUNRYU_RE_CASELESS) != 0;
-  regex_info info = {0};
-  if (regex_analyze(&e->m, p->source, caseless, &info) != BUNRYU_OK)
+  *split = false;
+  if (regex_analyze(&e->m, p->source, caseless, info) != BUNRYU_OK)
     return BUNRYU_ENOMEM;
-  p->max_len = info.max_len;
+  p->max_len = info->max_len;
   /* Both bound where a match starts before its literal: take the tighter. */
-  p->reach = info.lit_before < info.max_len ? info.lit_before : info.max_len;
-  p->one_line = info.one_line;
-  p->prefiltered = info.n_lits > 0;
+  p->reach = info->lit_before < info->max_len ? info->lit_before : info->max_len;
+  p->one_line = info->one_line;
+  p->prefiltered = info->n_lits > 0;
   /* The split needs each trigger where its literal begins: no literal
      changed by normalization, none left out but for a kept prefix. */
   bool at_literals = true;
   int rc = BUNRYU_OK;
-  for (size_t i = 0; i < info.n_lits && rc == BUNRYU_OK; i++) {
-    if (contains_other(&info, i)) {
-      at_literals = at_literals && begins_with_kept(&info, i);
+  for (size_t i = 0; i < info->n_lits && rc == BUNRYU_OK; i++) {
+    if (contains_other(info, i)) {
+      at_literals = at_literals && begins_with_kept(info, i);
       continue;
     }
     char *norm = NULL;
     size_t len = 0;
     enum norm_mode mode = caseless ? NORM_NFKC_CF : NORM_NFC;
-    rc = text_normalize_string(&e->m, info.lits[i], strlen(info.lits[i]), mode,
-                               &norm, &len);
+    rc = text_normalize_string(&e->m, info->lits[i], strlen(info->lits[i]),
+                               mode, &norm, &len);
     if (rc == BUNRYU_EUTF8 || (rc == BUNRYU_OK && len == 0)) {
       /* A required literal we cannot normalize: run the pattern always. */
       p->prefiltered = false;
       rc = BUNRYU_OK;
     } else if (rc == BUNRYU_OK) {
-      at_literals = at_literals && len == strlen(info.lits[i]) &&
-                    memcmp(norm, info.lits[i], len) == 0;
-      int32_t sid = lit_builder_add(mb->lb, norm, len);
+      at_literals = at_literals && len == strlen(info->lits[i]) &&
+                    memcmp(norm, info->lits[i], len) == 0;
+      int32_t sid = lit_builder_add(lb, norm, len);
       if (sid < 0 ||
           mem_grow(&e->m, (void **)&e->triggers, &e->cap_triggers,
                    e->n_triggers + 1, sizeof *e->triggers) < 0) {
@@ -279,9 +306,8 @@ static int add_triggers(bunryu_engine *e, matcher_build *mb, int pi) {
     }
     if (norm) mem_free(&e->m, norm, len + 1);
   }
-  if (rc == BUNRYU_OK && p->prefiltered && at_literals)
-    rc = add_split(e, mb, p, &info);
-  regex_info_free(&e->m, &info);
+  *split = rc == BUNRYU_OK && p->prefiltered && at_literals;
+  if (!*split) regex_info_free(&e->m, info);
   return rc;
 }
 
@@ -329,27 +355,68 @@ static int collect_unfiltered(bunryu_engine *e) {
   return BUNRYU_OK;
 }
 
-static int build_matcher(bunryu_engine *e) {
-  matcher_build mb = {lit_builder_new(&e->m), NULL};
-  if (!mb.lb) return BUNRYU_ENOMEM;
-  int rc = BUNRYU_OK;
-  for (size_t i = 0; i < e->n_lits && rc == BUNRYU_OK; i++) {
-    int32_t sid = lit_builder_add(mb.lb, e->lits[i].text, e->lits[i].len);
-    if (sid < 0) rc = BUNRYU_ENOMEM;
+/* Every literal and trigger in one automaton, with what the regex side
+   needs kept in rs; rs->infos and rs->split are the caller's to free. */
+static int add_strings(bunryu_engine *e, lit_builder *lb, regex_side *rs) {
+  for (size_t i = 0; i < e->n_lits; i++) {
+    int32_t sid = lit_builder_add(lb, e->lits[i].text, e->lits[i].len);
+    if (sid < 0) return BUNRYU_ENOMEM;
     e->lits[i].string_id = sid;
   }
+  if (!e->n_pats) return BUNRYU_OK;
+  rs->infos = mem_calloc(&e->m, e->n_pats, sizeof *rs->infos);
+  rs->split = mem_calloc(&e->m, e->n_pats, sizeof *rs->split);
+  if (!rs->infos || !rs->split) return BUNRYU_ENOMEM;
+  int rc = BUNRYU_OK;
   for (size_t i = 0; i < e->n_pats && rc == BUNRYU_OK; i++)
-    rc = add_triggers(e, &mb, (int)i);
-  regex_probe_free(mb.probe);
-  if (rc == BUNRYU_OK) {
-    e->n_strings = lit_builder_count(mb.lb);
-    e->matcher = lit_matcher_build(mb.lb);
-    if (!e->matcher) rc = BUNRYU_ENOMEM;
-  }
-  lit_builder_free(mb.lb);
-  if (rc == BUNRYU_OK) rc = build_owner_index(e);
+    rc = add_triggers(e, lb, (int)i, &rs->infos[i], &rs->split[i]);
+  return rc;
+}
+
+static int finish_matcher(bunryu_engine *e, lit_builder *lb) {
+  e->n_strings = lit_builder_count(lb);
+  e->matcher = lit_matcher_build(lb);
+  if (!e->matcher) return BUNRYU_ENOMEM;
+  int rc = build_owner_index(e);
   if (rc == BUNRYU_OK) rc = collect_unfiltered(e);
   if (rc == BUNRYU_OK) e->memory += lit_matcher_memory(e->matcher);
+  return rc;
+}
+
+/* A second thread for the regex side, when the builder allows one and it
+   can be started; false when the calling thread is to do it. */
+static bool start_regex_thread(const bunryu_builder *b, regex_side *rs,
+                               pthread_t *t) {
+  return b->threads > 1 && rs->e->n_pats > 0 &&
+         pthread_create(t, NULL, compile_regexes, rs) == 0;
+}
+
+/*
+** The automaton and the compiled regexes. Their two halves cost about the
+** same on the benchmark's rules (PCRE2's JIT and the probes of the walks
+** against the automaton's rows and their first touch), and share nothing
+** but the allocator, so with threads allowed the regexes are compiled on
+** a thread of their own meanwhile.
+*/
+static int build_matcher(const bunryu_builder *b, bunryu_engine *e) {
+  lit_builder *lb = lit_builder_new(&e->m);
+  if (!lb) return BUNRYU_ENOMEM;
+  regex_side rs = {e, NULL, NULL, 0, BUNRYU_OK};
+  int rc = add_strings(e, lb, &rs);
+  if (rc == BUNRYU_OK) {
+    pthread_t t;
+    bool threaded = start_regex_thread(b, &rs, &t);
+    rc = finish_matcher(e, lb);
+    if (threaded) pthread_join(t, NULL);
+    else if (rc == BUNRYU_OK) compile_regexes(&rs);
+    if (rc == BUNRYU_OK) rc = rs.rc;
+    e->memory += rs.memory;
+  }
+  lit_builder_free(lb);
+  for (size_t i = 0; rs.infos && i < e->n_pats; i++)
+    regex_info_free(&e->m, &rs.infos[i]);
+  mem_free(&e->m, rs.infos, e->n_pats * sizeof *rs.infos);
+  mem_free(&e->m, rs.split, e->n_pats * sizeof *rs.split);
   return rc;
 }
 
@@ -489,7 +556,7 @@ int bunryu_builder_build(bunryu_builder *b, bunryu_engine **out) {
   if (rc == BUNRYU_OK) rc = copy_entity_types(b, e);
   if (rc == BUNRYU_OK) rc = copy_literals(b, e);
   if (rc == BUNRYU_OK) rc = copy_patterns(b, e);
-  if (rc == BUNRYU_OK) rc = build_matcher(e);
+  if (rc == BUNRYU_OK) rc = build_matcher(b, e);
   if (rc == BUNRYU_OK) rc = build_alias_table(e);
   if (rc != BUNRYU_OK) {
     free_engine(e);

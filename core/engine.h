@@ -110,6 +110,7 @@ struct bunryu_builder {
   mem m;
   limits lim;
   double threshold;
+  unsigned threads;    /* bunryu_builder_build may use this many */
   category_def *cats;      size_t n_cats, cap_cats;
   literal *lits;       size_t n_lits, cap_lits;
   pattern *pats;       size_t n_pats, cap_pats;

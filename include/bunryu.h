@@ -227,6 +227,13 @@ BUNRYU_EXPORT int bunryu_builder_load_rules(bunryu_builder *b, const char *path)
 /** Compiles the builder into a new engine (*out). On failure *out is NULL
     and the diagnostics say why. The builder stays usable. */
 BUNRYU_EXPORT int bunryu_builder_build(bunryu_builder *b, bunryu_engine **out);
+/** How many threads bunryu_builder_build() may use: 1, the default, builds
+    on the calling thread alone; with 2 or more the regexes (and the checks
+    that bound where they run) are compiled on a thread of the build's own
+    while the literal automaton is built on the calling thread, and the
+    allocator hook is called from both. The engine is the same either way.
+    BUNRYU_EINVAL for 0. */
+BUNRYU_EXPORT int bunryu_builder_set_threads(bunryu_builder *b, unsigned n);
 
 /* Diagnostics: every error and warning since the builder was made. */
 #define BUNRYU_DIAG_ERROR 0

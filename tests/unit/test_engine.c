@@ -5,6 +5,7 @@
 ** triggered regex search against a full PCRE2 scan.
 */
 #include <dirent.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -621,26 +622,38 @@ TEST(engine_json_error_record) {
 ** -------------------------------------------------------------------- */
 
 typedef struct counting {
-  long live;       /* blocks not yet freed */
-  long budget;     /* allocations left before failing; < 0: unlimited */
-  long long bytes; /* sizes given minus sizes taken back (osize) */
+  long live;        /* blocks not yet freed */
+  long budget;      /* allocations left before failing; < 0: unlimited */
+  long long bytes;  /* sizes given minus sizes taken back (osize) */
+  unsigned threads; /* for bunryu_builder_set_threads; 0 leaves the default */
 } counting;
+
+/* A build on two threads calls the hook from both. */
+static pthread_mutex_t counting_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* The hook's contract: osize is the size the block was given. Summing what
    goes out and what comes back checks that the library keeps it. */
 static void *counting_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   counting *c = ud;
+  void *p = NULL;
+  pthread_mutex_lock(&counting_mu);
   if (nsize == 0) {
     if (ptr) c->live--, c->bytes -= (long long)osize;
     free(ptr);
-    return NULL;
+  } else if (c->budget != 0) {
+    if (c->budget > 0) c->budget--;
+    p = realloc(ptr, nsize);
+    if (p && !ptr) c->live++;
+    if (p) c->bytes += (long long)nsize - (ptr ? (long long)osize : 0);
   }
-  if (c->budget == 0) return NULL;
-  if (c->budget > 0) c->budget--;
-  void *p = realloc(ptr, nsize);
-  if (p && !ptr) c->live++;
-  if (p) c->bytes += (long long)nsize - (ptr ? (long long)osize : 0);
+  pthread_mutex_unlock(&counting_mu);
   return p;
+}
+
+static bunryu_builder *counting_builder(counting *c) {
+  bunryu_builder *b = bunryu_builder_new_with_alloc(counting_alloc, c);
+  if (b && c->threads) bunryu_builder_set_threads(b, c->threads);
+  return b;
 }
 
 /* Builds b (and frees it) and returns a scanner that holds the engine,
@@ -659,7 +672,7 @@ static bunryu_scanner *scanner_of(bunryu_builder *b) {
 /* Runs the whole API once with an allocator that fails after `budget`
    allocations; returns whether it got a classification through. */
 static int run_with_budget(counting *c) {
-  bunryu_builder *b = bunryu_builder_new_with_alloc(counting_alloc, c);
+  bunryu_builder *b = counting_builder(c);
   if (!b) return 0;
   int pol = bunryu_builder_add_category(b, "policy", NULL);
   int firm = bunryu_builder_add_entity_type(b, "company", 0);
@@ -678,7 +691,7 @@ static int run_with_budget(counting *c) {
 }
 
 TEST(engine_allocator_hook_sees_everything_freed) {
-  counting c = {0, -1, 0};
+  counting c = {0, -1, 0, 0};
   CHECK(run_with_budget(&c));
   CHECK_INT(c.live, 0);
   CHECK_INT(c.bytes, 0); /* every free told the size it was given */
@@ -686,10 +699,11 @@ TEST(engine_allocator_hook_sees_everything_freed) {
 
 /* Runs `run` with the allocator failing after 0, 1, 2 ... allocations
    until one run gets through: none may leak, and one must succeed. */
-static void check_failures_are_clean(int (*run)(counting *), long max_budget) {
+static void check_failures_are_clean(int (*run)(counting *), long max_budget,
+                                     unsigned threads) {
   int succeeded = 0;
   for (long budget = 0; budget < max_budget && !succeeded; budget++) {
-    counting c = {0, budget, 0};
+    counting c = {0, budget, 0, threads};
     succeeded = run(&c);
     if (c.live != 0) {
       char msg[64];
@@ -702,13 +716,13 @@ static void check_failures_are_clean(int (*run)(counting *), long max_budget) {
 }
 
 TEST(engine_allocation_failures_never_crash_or_leak) {
-  check_failures_are_clean(run_with_budget, 400);
+  check_failures_are_clean(run_with_budget, 400, 0);
 }
 
 /* The same with a pattern split at its literal (a suffix, a walk and the
    probe that builds it); whether law names were found. */
 static int run_split_with_budget(counting *c) {
-  bunryu_builder *b = bunryu_builder_new_with_alloc(counting_alloc, c);
+  bunryu_builder *b = counting_builder(c);
   if (!b) return 0;
   int pol = bunryu_builder_add_category(b, "policy", NULL);
   if (pol >= 0)
@@ -725,7 +739,13 @@ static int run_split_with_budget(counting *c) {
 }
 
 TEST(engine_split_pattern_allocation_failures_are_clean) {
-  check_failures_are_clean(run_split_with_budget, 1000);
+  check_failures_are_clean(run_split_with_budget, 1000, 0);
+}
+
+/* The regex side fails on its own thread while the automaton is built. */
+TEST(engine_two_thread_build_allocation_failures_are_clean) {
+  check_failures_are_clean(run_split_with_budget, 1000, 2);
+  check_failures_are_clean(run_with_budget, 400, 2);
 }
 
 TEST(engine_outlives_its_handle_while_scanners_exist) {
@@ -1200,4 +1220,53 @@ TEST(engine_triggered_search_equals_full_scan) {
     printf("  differential: %d patterns (%d split), %zu texts, %d compared\n",
            st.patterns, st.split, n, st.compared);
   for (size_t i = 0; i < n; i++) free(texts[i]);
+}
+
+/* The default pack built on one thread and on two: every text gets the
+   same record, evidence and all. */
+TEST(engine_two_thread_build_makes_the_same_engine) {
+  bunryu_engine *e[2] = {NULL, NULL};
+  for (unsigned t = 0; t < 2; t++) {
+    bunryu_builder *b = bunryu_builder_new();
+    CHECK_INT(bunryu_builder_set_threads(b, t + 1), BUNRYU_OK);
+    int rc = bunryu_builder_load_rules(b, "rules");
+    if (rc == BUNRYU_OK) rc = bunryu_builder_build(b, &e[t]);
+    unit_check(rc == BUNRYU_OK, __FILE__, __LINE__, "rules",
+               bunryu_builder_error(b));
+    bunryu_builder_free(b);
+  }
+  if (!e[0] || !e[1]) return;
+  CHECK_SIZE(bunryu_engine_memory(e[1]), bunryu_engine_memory(e[0]));
+  bunryu_scanner *s[2] = {bunryu_scanner_new(e[0], NULL, 0),
+                          bunryu_scanner_new(e[1], NULL, 0)};
+  char *texts[MAX_DIFF_TEXTS];
+  size_t n = differential_texts(texts), differ = 0;
+  for (size_t i = 0; i < n; i++) {
+    char *json[2] = {NULL, NULL};
+    for (int t = 0; t < 2; t++) {
+      const bunryu_result *r = NULL;
+      bunryu_scan(s[t], texts[i], strlen(texts[i]), BUNRYU_SCAN_EVIDENCE, &r);
+      const char *j = bunryu_result_json(
+          r, "x", NULL, BUNRYU_JSON_EVIDENCE | BUNRYU_JSON_NO_TIMING, NULL);
+      json[t] = j ? strdup(j) : NULL;
+    }
+    if (!json[0] || !json[1] || strcmp(json[0], json[1]) != 0) differ++;
+    free(json[0]);
+    free(json[1]);
+    free(texts[i]);
+  }
+  CHECK_SIZE(differ, 0);
+  CHECK(n >= 50);
+  for (int t = 0; t < 2; t++) {
+    bunryu_scanner_free(s[t]);
+    bunryu_engine_free(e[t]);
+  }
+}
+
+TEST(engine_build_threads_must_be_at_least_one) {
+  bunryu_builder *b = bunryu_builder_new();
+  CHECK_INT(bunryu_builder_set_threads(b, 0), BUNRYU_EINVAL);
+  CHECK_INT(bunryu_builder_set_threads(NULL, 2), BUNRYU_EINVAL);
+  CHECK_INT(bunryu_builder_set_threads(b, 64), BUNRYU_OK);
+  bunryu_builder_free(b);
 }
