@@ -36,13 +36,9 @@
 ** the process at once. A closed output pipe (EPIPE) stops the batch the
 ** same way as the first signal, quietly.
 */
-#if defined(__linux__) && !defined(_GNU_SOURCE)
-#define _GNU_SOURCE /* unshare(CLONE_FILES) */
-#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -306,23 +302,6 @@ static void process_run(worker *w, uint64_t first, size_t n) {
 }
 
 /*
-** Gives the calling thread a file descriptor table of its own. Threads
-** that share one take its lock to open and close every file, and take a
-** reference on the file at every read (the kernel's fast path is for a
-** table nobody shares): two threads opening and reading the benchmark's
-** 16,351 articles (no scanning) took 4.5-11 ms more CPU time with one
-** table than with two (medians of 15 and 25 runs). The copy holds what was
-** open when the thread started (stdout, the -o file), which is all a
-** worker uses besides the files it opens itself; the producer keeps the
-** original.
-*/
-static void own_file_table(void) {
-#if defined(__linux__) && defined(CLONE_FILES)
-  (void)unshare(CLONE_FILES); /* a refusal only keeps the shared table */
-#endif
-}
-
-/*
 ** A worker thread makes its own scanner, at the same time as the others
 ** (with hooks each one runs the rule files again: made one after another
 ** they held back the start by ~1.3 ms a thread). One that cannot make it
@@ -331,24 +310,23 @@ static void own_file_table(void) {
 static void *worker_main(void *arg) {
   worker *w = arg;
   batch *b = w->b;
-  own_file_table();
   w->scanner = bunryu_scanner_new(b->e, w->scanner_error,
                                   sizeof w->scanner_error);
-  if (!w->scanner && !w->scanner_error[0])
-    snprintf(w->scanner_error, sizeof w->scanner_error, "out of memory");
-  for (size_t n = w->scanner ? 1 : 0; n > 0;) {
+  if (!w->scanner) {
+    if (!w->scanner_error[0])
+      snprintf(w->scanner_error, sizeof w->scanner_error, "out of memory");
+    return NULL;
+  }
+  for (;;) {
     uint64_t first;
     pthread_mutex_lock(&b->mu);
     while (b->next_take == b->next_seq && !b->input_done)
       pthread_cond_wait(&b->can_work, &b->mu);
-    n = take_ready(b, &first);
+    size_t n = take_ready(b, &first);
     pthread_mutex_unlock(&b->mu);
-    if (n > 0) process_run(w, first, n);
+    if (n == 0) return NULL;
+    process_run(w, first, n);
   }
-  /* Its folder's descriptor is in its own table: closed here, not by the
-     thread that frees the batch. */
-  doc_folder_close(&w->folder);
-  return NULL;
 }
 
 /* ======================================================================
