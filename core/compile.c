@@ -244,13 +244,22 @@ static int compile_pattern(regex_side *rs, regex_probe **probe, size_t i) {
   return rs->split[i] ? add_split(rs, probe, p, &rs->infos[i]) : BUNRYU_OK;
 }
 
-static void *compile_regexes(void *arg) {
-  regex_side *rs = arg;
+static void compile_regexes(regex_side *rs) {
   regex_probe *probe = NULL; /* made for the first walk */
   rs->rc = BUNRYU_OK;
   for (size_t i = 0; i < rs->e->n_pats && rs->rc == BUNRYU_OK; i++)
     rs->rc = compile_pattern(rs, &probe, i);
   regex_probe_free(probe);
+}
+
+static int build_alias_table(bunryu_engine *e);
+
+/* What a build does beside the automaton: the regexes, then the alias
+   table (neither needs the automaton, and the automaton neither). */
+static void *second_half(void *arg) {
+  regex_side *rs = arg;
+  compile_regexes(rs);
+  if (rs->rc == BUNRYU_OK) rs->rc = build_alias_table(rs->e);
   return NULL;
 }
 
@@ -383,20 +392,21 @@ static int finish_matcher(bunryu_engine *e, lit_builder *lb) {
   return rc;
 }
 
-/* A second thread for the regex side, when the builder allows one and it
-   can be started; false when the calling thread is to do it. */
-static bool start_regex_thread(const bunryu_builder *b, regex_side *rs,
-                               pthread_t *t) {
-  return b->threads > 1 && rs->e->n_pats > 0 &&
-         pthread_create(t, NULL, compile_regexes, rs) == 0;
+/* A second thread for the second half, when the builder allows one, it
+   has work and it can be started; false when the calling thread is to do
+   it. */
+static bool start_second_half(const bunryu_builder *b, regex_side *rs,
+                              pthread_t *t) {
+  return b->threads > 1 && (rs->e->n_pats > 0 || rs->e->n_lits > 0) &&
+         pthread_create(t, NULL, second_half, rs) == 0;
 }
 
 /*
-** The automaton and the compiled regexes. Their two halves cost about the
-** same on the benchmark's rules (PCRE2's JIT and the probes of the walks
-** against the automaton's rows and their first touch), and share nothing
-** but the allocator, so with threads allowed the regexes are compiled on
-** a thread of their own meanwhile.
+** The automaton, the compiled regexes and the alias table. The automaton
+** (its rows and their first touch) is the larger half on the benchmark's
+** rules; the regexes (PCRE2's JIT, the probes of the walks) and the alias
+** table share nothing with it but the allocator, so with threads allowed
+** they are built on a thread of their own meanwhile.
 */
 static int build_matcher(const bunryu_builder *b, bunryu_engine *e) {
   lit_builder *lb = lit_builder_new(&e->m);
@@ -405,10 +415,10 @@ static int build_matcher(const bunryu_builder *b, bunryu_engine *e) {
   int rc = add_strings(e, lb, &rs);
   if (rc == BUNRYU_OK) {
     pthread_t t;
-    bool threaded = start_regex_thread(b, &rs, &t);
+    bool threaded = start_second_half(b, &rs, &t);
     rc = finish_matcher(e, lb);
     if (threaded) pthread_join(t, NULL);
-    else if (rc == BUNRYU_OK) compile_regexes(&rs);
+    else if (rc == BUNRYU_OK) second_half(&rs);
     if (rc == BUNRYU_OK) rc = rs.rc;
     e->memory += rs.memory;
   }
@@ -557,7 +567,6 @@ int bunryu_builder_build(bunryu_builder *b, bunryu_engine **out) {
   if (rc == BUNRYU_OK) rc = copy_literals(b, e);
   if (rc == BUNRYU_OK) rc = copy_patterns(b, e);
   if (rc == BUNRYU_OK) rc = build_matcher(b, e);
-  if (rc == BUNRYU_OK) rc = build_alias_table(e);
   if (rc != BUNRYU_OK) {
     free_engine(e);
     return builder_diag(b, BUNRYU_DIAG_ERROR, rc, NULL, 0, -1,
