@@ -301,6 +301,16 @@ static void process_run(worker *w, uint64_t first, size_t n) {
   drain_output(b);
 }
 
+/* Makes w's scanner on the calling thread; false, with the reason in
+   w->scanner_error, when it cannot be made. */
+static bool make_scanner(worker *w) {
+  w->scanner = bunryu_scanner_new(w->b->e, w->scanner_error,
+                                  sizeof w->scanner_error);
+  if (!w->scanner && !w->scanner_error[0])
+    snprintf(w->scanner_error, sizeof w->scanner_error, "out of memory");
+  return w->scanner != NULL;
+}
+
 /*
 ** A worker thread makes its own scanner, at the same time as the others
 ** (with hooks each one runs the rule files again: made one after another
@@ -310,13 +320,7 @@ static void process_run(worker *w, uint64_t first, size_t n) {
 static void *worker_main(void *arg) {
   worker *w = arg;
   batch *b = w->b;
-  w->scanner = bunryu_scanner_new(b->e, w->scanner_error,
-                                  sizeof w->scanner_error);
-  if (!w->scanner) {
-    if (!w->scanner_error[0])
-      snprintf(w->scanner_error, sizeof w->scanner_error, "out of memory");
-    return NULL;
-  }
+  if (!make_scanner(w)) return NULL;
   for (;;) {
     uint64_t first;
     pthread_mutex_lock(&b->mu);
@@ -712,18 +716,6 @@ static void free_batch(batch *b, worker *workers, size_t n_workers) {
   pthread_cond_destroy(&b->can_feed);
 }
 
-/* The producer's own scanner, made on this thread while the worker threads
-   make theirs; false (said why) when it cannot be made. */
-static bool make_own_scanner(worker *w) {
-  char err[256] = "";
-  batch *b = w->b;
-  w->scanner = bunryu_scanner_new(b->e, err, sizeof err);
-  if (!w->scanner)
-    fprintf(stderr, "bunryu: cannot make a scanner: %s\n",
-            err[0] ? err : "out of memory");
-  return w->scanner != NULL;
-}
-
 /* Says which worker threads could not make a scanner (the batch went on
    without them). */
 static void report_idle_workers(const worker *workers, long n) {
@@ -819,7 +811,10 @@ batch_end batch_run(const batch_opts *o, bunryu_engine *e, FILE *out,
     started = start_threads(workers + 1, n_workers - 1);
     if (started == 0) atomic_store(&b.stop, BATCH_FAILED);
   }
-  if (!make_own_scanner(b.own_worker)) {
+  /* The producer makes its own while the worker threads make theirs. */
+  if (!make_scanner(b.own_worker)) {
+    fprintf(stderr, "bunryu: cannot make a scanner: %s\n",
+            b.own_worker->scanner_error);
     atomic_store(&b.stop, BATCH_FAILED);
     finish_input(&b); /* nothing was fed: the threads end */
     for (long i = 0; i < started; i++)
